@@ -1,0 +1,52 @@
+"""fluxloop-otel: OpenTelemetry tracing for AI agents that keeps the FluxLoop workflow alive.
+
+Port a FluxLoop SDK agent by changing one import line::
+
+    import fluxloop_otel as fluxloop
+
+    @fluxloop.agent()
+    def run(input: str) -> str: ...
+
+Spans follow the OpenTelemetry GenAI conventions and OpenInference; a span processor also
+writes FluxLoop JSONL (``observations.jsonl`` / ``traces.jsonl``) for ``fluxloop parse`` and
+``fluxloop evaluate``.
+"""
+
+from fluxloop_otel.config.dotenv import load_env
+from fluxloop_otel.config.options import Settings
+from fluxloop_otel.config.setup import configure, current_settings, force_flush, shutdown
+from fluxloop_otel.core.context import TraceContext, event, get_current_context, set_model, set_usage
+from fluxloop_otel.core.decorators import agent, embedding, observe, prompt, retrieval, tool, trace
+from fluxloop_otel.core.instrument import instrument
+from fluxloop_otel.core.observation import ObservationData
+from fluxloop_otel.core.usage import TokenUsage
+from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
+from fluxloop_otel.semconv.observation_types import ObservationType
+from fluxloop_otel.version import __version__
+
+__all__ = [
+    "FluxLoopJsonlSpanProcessor",
+    "ObservationData",
+    "ObservationType",
+    "Settings",
+    "TokenUsage",
+    "TraceContext",
+    "__version__",
+    "agent",
+    "configure",
+    "current_settings",
+    "embedding",
+    "event",
+    "force_flush",
+    "get_current_context",
+    "instrument",
+    "load_env",
+    "observe",
+    "prompt",
+    "retrieval",
+    "set_model",
+    "set_usage",
+    "shutdown",
+    "tool",
+    "trace",
+]

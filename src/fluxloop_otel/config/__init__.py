@@ -1,0 +1,1 @@
+"""Configuration: options and environment (``options``), provider setup (``setup``), ``.env`` loading."""

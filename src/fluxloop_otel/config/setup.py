@@ -1,0 +1,229 @@
+"""``configure()``, ``force_flush()``, ``shutdown()``: wiring settings into OpenTelemetry.
+
+* A TracerProvider the user installed (globally or passed as ``tracer_provider``) is
+  attached to, never replaced: fluxloop-otel adds one fan-out processor to it.
+* With no provider installed, fluxloop-otel installs its own (service name, sampler and
+  resource from options and ``OTEL_*`` variables) and owns its shutdown.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+import weakref
+from typing import Any
+
+from opentelemetry import trace as trace_api
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+from fluxloop_otel.config.options import Settings, resolve_settings
+from fluxloop_otel.core import runtime
+from fluxloop_otel.export.fanout import FanOutSpanProcessor
+from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
+from fluxloop_otel.serialization import SecretMasker, Serializer
+from fluxloop_otel.version import __version__
+
+logger = logging.getLogger("fluxloop_otel")
+
+TRACER_NAME = "fluxloop_otel"
+
+_lock = threading.RLock()
+_fanouts: "weakref.WeakKeyDictionary[Any, FanOutSpanProcessor]" = weakref.WeakKeyDictionary()
+_own_provider: TracerProvider | None = None
+_last_options: dict[str, Any] = {}
+_jsonl_key: tuple[Any, ...] | None = None
+_otlp_key: tuple[Any, ...] | None = None
+
+
+def configure(**options: Any) -> Settings:
+    """Configure tracing; every option also has an environment variable (see README).
+
+    Safe to call again: later calls replace the earlier settings. Unknown options raise
+    ``TypeError`` (with suggestions); invalid values raise ``ValueError``.
+    """
+    settings = resolve_settings(options)
+    with _lock:
+        global _last_options
+        _last_options = dict(options)
+        _apply(settings, options)
+    return settings
+
+
+def refresh_from_environment() -> None:
+    """Re-resolve the last ``configure()`` call against the current environment."""
+    with _lock:
+        if runtime.current is not None:
+            configure(**_last_options)
+
+
+def current_settings() -> Settings:
+    """The settings in force (configuring from the environment if nothing did yet)."""
+    return runtime.get().settings
+
+
+def force_flush(timeout: float = 30.0) -> bool:
+    """Write/export everything ended so far; True when done within ``timeout`` seconds."""
+    with _lock:
+        fanouts = list(_fanouts.values())
+    return all(fanout.force_flush(int(timeout * 1000)) for fanout in fanouts)
+
+
+def shutdown(timeout: float = 30.0) -> None:
+    """Flush and stop fluxloop-otel's processors (and the provider, if fluxloop-otel made it).
+
+    Traced calls made afterwards are pass-throughs until ``configure()`` is called again.
+    """
+    global _own_provider, _jsonl_key, _otlp_key
+    with _lock:
+        force_flush(timeout)
+        for fanout in list(_fanouts.values()):
+            fanout.replace(())
+        _jsonl_key = _otlp_key = None
+        settings = resolve_settings({"enabled": False})
+        runtime.install(runtime.Runtime(settings, None, Serializer()))
+
+
+# -- internals ----------------------------------------------------------------------------
+def _apply(settings: Settings, options: dict[str, Any]) -> None:
+    if settings.debug:
+        logging.getLogger("fluxloop_otel").setLevel(logging.DEBUG)
+    serializer = Serializer(
+        max_chars=settings.max_content_chars,
+        masker=SecretMasker(settings.secret_keys, enabled=settings.mask_secrets),
+        redact=settings.redact,
+    )
+    if not settings.enabled:
+        runtime.install(runtime.Runtime(settings, None, serializer))
+        return
+    provider, owned = _resolve_provider(settings)
+    if provider is None:
+        runtime.install(runtime.Runtime(settings, trace_api.get_tracer(TRACER_NAME, __version__), serializer))
+        return
+    fanout = _fanout_for(provider)
+    fanout.replace(_processors(settings, options, fanout, owned))
+    tracer = provider.get_tracer(TRACER_NAME, __version__)
+    runtime.install(runtime.Runtime(settings, tracer, serializer))
+    _activate_integrations(settings, provider)
+    logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.values.items() if k != "redact"})
+
+
+def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
+    """The SDK provider to attach to and whether fluxloop-otel owns it; (None, False) if none can be used."""
+    global _own_provider
+    explicit = settings.tracer_provider
+    if explicit is not None:
+        if not hasattr(explicit, "add_span_processor"):
+            raise TypeError("tracer_provider must be an opentelemetry.sdk.trace.TracerProvider")
+        return explicit, explicit is _own_provider
+    current = trace_api.get_tracer_provider()
+    if hasattr(current, "add_span_processor"):
+        return current, current is _own_provider
+    if not isinstance(current, trace_api.ProxyTracerProvider):
+        logger.warning(
+            "fluxloop-otel: the global tracer provider (%s) is not an SDK TracerProvider; "
+            "spans go to it but FluxLoop JSONL files cannot be written",
+            type(current).__name__,
+        )
+        return None, False
+    provider = TracerProvider(resource=_resource(settings), sampler=_sampler(settings))
+    trace_api.set_tracer_provider(provider)
+    if trace_api.get_tracer_provider() is not provider:  # someone else won the race
+        return _resolve_provider(settings)
+    _own_provider = provider
+    return provider, True
+
+
+def _resource(settings: Settings) -> Resource:
+    attributes: dict[str, Any] = {"service.name": settings.service_name}
+    if settings.environment:
+        attributes["deployment.environment.name"] = settings.environment
+    return Resource.create(attributes)
+
+
+def _sampler(settings: Settings) -> Any:
+    import os
+
+    if os.environ.get("OTEL_TRACES_SAMPLER"):
+        return None  # the SDK reads OTEL_TRACES_SAMPLER / _ARG itself
+    rate = float(settings.sample_rate)
+    return ParentBased(TraceIdRatioBased(rate)) if rate < 1.0 else None
+
+
+def _fanout_for(provider: Any) -> FanOutSpanProcessor:
+    fanout = _fanouts.get(provider)
+    if fanout is None:
+        fanout = FanOutSpanProcessor()
+        provider.add_span_processor(fanout)
+        _fanouts[provider] = fanout
+    return fanout
+
+
+def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanProcessor, owned: bool) -> list[SpanProcessor]:
+    """The JSONL and OTLP processors for ``settings``, reusing current ones when unchanged."""
+    global _jsonl_key, _otlp_key
+    existing = {type(p).__name__: p for p in fanout.processors}
+    processors: list[SpanProcessor] = []
+    if settings.offline_store_enabled:
+        import os
+
+        key = (
+            os.path.abspath(settings.offline_store_dir),
+            settings.daily_files,
+            settings.include_foreign_spans,
+            settings.batch_size,
+            settings.flush_interval,
+            settings.max_queue_size,
+            settings.file_mode,
+        )
+        current = existing.get("FluxLoopJsonlSpanProcessor")
+        if current is None or key != _jsonl_key:
+            current = FluxLoopJsonlSpanProcessor(
+                settings.offline_store_dir,
+                daily_files=settings.daily_files,
+                include_foreign_spans=settings.include_foreign_spans,
+                batch_size=settings.batch_size,
+                flush_interval=settings.flush_interval,
+                max_queue_size=settings.max_queue_size,
+                file_mode=settings.file_mode,
+            )
+            _jsonl_key = key
+        processors.append(current)
+    explicit_endpoint = options.get("otlp_endpoint")
+    # Export when asked explicitly, or from OTEL_* variables when fluxloop-otel owns the
+    # provider (a user's own provider already has the exporters they configured).
+    if settings.otlp_endpoint and (explicit_endpoint or owned):
+        from fluxloop_otel.export.otlp import build_otlp_processor
+
+        key = (settings.otlp_endpoint, settings.otlp_protocol, settings.otlp_capture_content, repr(settings.otlp_headers))
+        current = existing.get("BatchSpanProcessor")
+        if current is None or key != _otlp_key:
+            current = build_otlp_processor(settings, explicit_endpoint)
+            _otlp_key = key
+        processors.append(current)
+    return processors
+
+
+def _activate_integrations(settings: Settings, provider: Any) -> None:
+    if settings.instrument_threading:
+        try:
+            from opentelemetry.instrumentation.threading import ThreadingInstrumentor
+
+            instrumentor = ThreadingInstrumentor()
+            if not instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.instrument()
+        except Exception as exc:  # never fail configure() over an optional integration
+            logger.warning("fluxloop-otel: threading instrumentation unavailable: %r", exc)
+    if settings.instrument_langchain and importlib.util.find_spec("langchain_core") is not None:
+        try:
+            from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
+        except ImportError:
+            return
+        try:
+            instrumentor = LangChainInstrumentor()
+            if not instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.instrument(tracer_provider=provider)
+        except Exception as exc:
+            logger.warning("fluxloop-otel: LangChain instrumentation failed: %r", exc)

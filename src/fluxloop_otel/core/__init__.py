@@ -1,0 +1,1 @@
+"""Core tracing: decorators, ``instrument()``, observation context and the hot-path runtime."""

@@ -1,0 +1,235 @@
+"""The trace context API of the FluxLoop SDK on top of OpenTelemetry context.
+
+``get_current_context()`` returns a :class:`TraceContext` for the innermost
+``instrument()`` block, or for the current span outside one. Its ``push_observation`` /
+``pop_observation`` are the SDK's manual "Pattern A" for framework integrations.
+``set_usage`` / ``set_model`` / ``event`` act on the current observation.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+from datetime import datetime
+from typing import Any
+
+from opentelemetry import trace as trace_api
+
+from fluxloop_otel.core import runtime as _runtime
+from fluxloop_otel.core import spans
+from fluxloop_otel.core.observation import ObservationData
+from fluxloop_otel.core.usage import TokenUsage
+from fluxloop_otel.export.fluxloop.ids import observation_uuid, trace_uuid, workflow_root_span_id
+from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.semconv import mapping
+from fluxloop_otel.semconv.observation_types import ObservationType, spec_for
+
+_current_trace: contextvars.ContextVar["TraceContext | None"] = contextvars.ContextVar("fluxloop_otel_trace", default=None)
+_pushed: contextvars.ContextVar[tuple[tuple[Any, Any, Any], ...]] = contextvars.ContextVar("fluxloop_otel_pushed", default=())
+
+
+def _to_ns(value: Any) -> int | None:
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1_000_000_000)
+    return None
+
+
+class TraceContext:
+    """Trace-level operations (metadata, tags, user) and manual observations for one trace."""
+
+    def __init__(
+        self,
+        span: trace_api.Span,
+        *,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        user_id: str | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        self.span = span
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.tags: list[str] = list(tags or [])
+        self.user_id = user_id
+        self.session_id = session_id
+        self._open: dict[int, tuple[Any, Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def trace_id(self) -> str | None:
+        """The FluxLoop trace id (UUID string) = the OTel trace id."""
+        context = self.span.get_span_context()
+        return trace_uuid(context.trace_id) if context.is_valid else None
+
+    def is_enabled(self) -> bool:
+        return self.span.is_recording()
+
+    # -- trace-level data ------------------------------------------------------------------
+    def add_metadata(self, key: str, value: Any) -> None:
+        """Add one metadata entry to the trace (``metadata`` attribute, FluxLoop trace line)."""
+        self.metadata[key] = value
+        rt = _runtime.get()
+        self.span.set_attribute(A.METADATA, rt.serializer.dumps(self.metadata, "metadata"))
+
+    def add_tag(self, tag: str) -> None:
+        if tag not in self.tags:
+            self.tags.append(tag)
+            self.span.set_attribute(A.TAG_TAGS, list(self.tags))
+
+    def set_user(self, user_id: str) -> None:
+        self.user_id = user_id
+        self.span.set_attribute(A.USER_ID, str(user_id))
+
+    # -- manual observations (FluxLoop SDK "Pattern A") --------------------------------------
+    def push_observation(self, observation: Any) -> None:
+        """Start a span for ``observation`` (``ObservationData`` or the SDK's model) and make it current."""
+        rt = _runtime.get()
+        if not rt.enabled:
+            return
+        kind = ObservationType.coerce(getattr(observation.type, "value", observation.type))
+        spec = spec_for(kind)
+        attributes: dict[str, Any] = spec.static_attributes(observation.name)
+        model = getattr(observation, "model", None)
+        if model:
+            attributes.update(mapping.model_attributes(model))
+        if observation.metadata:
+            attributes[A.METADATA] = rt.serializer.dumps(observation.metadata, "metadata")
+        if observation.input is not None and rt.capture_content:
+            if isinstance(observation.input, str):
+                attributes[A.INPUT_VALUE] = rt.serializer.text(observation.input)
+            else:
+                attributes[A.INPUT_VALUE] = rt.serializer.dumps(observation.input, "input")
+                attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
+        span = rt.tracer.start_span(
+            spec.span_name(observation.name, model), attributes=attributes, start_time=_to_ns(observation.start_time)
+        )
+        token = spans.attach(span)
+        context = span.get_span_context()
+        observation.id = observation_uuid(context.trace_id, context.span_id)
+        observation.trace_id = trace_uuid(context.trace_id)
+        parent = getattr(span, "parent", None)
+        if parent is not None and parent.span_id != workflow_root_span_id(context.trace_id):
+            observation.parent_observation_id = observation_uuid(context.trace_id, parent.span_id)
+        entry = (observation, span, token)
+        _pushed.set(_pushed.get() + (entry,))
+        with self._lock:
+            self._open[id(observation)] = entry
+
+    def pop_observation(self, observation: Any = None) -> Any:
+        """End the innermost pushed observation (or the given one) with the fields set since."""
+        stack = _pushed.get()
+        entry = None
+        if observation is None and stack:
+            entry = stack[-1]
+            _pushed.set(stack[:-1])
+        with self._lock:
+            if entry is None:
+                if observation is None:
+                    if not self._open:
+                        return None
+                    observation = list(self._open.values())[-1][0]
+                entry = self._open.get(id(observation))
+                if entry is not None:
+                    _pushed.set(tuple(e for e in stack if e is not entry))
+            if entry is None:
+                return None
+            self._open.pop(id(entry[0]), None)
+        observation, span, token = entry
+        _finish_observation(observation, span)
+        spans.safe_detach(token)
+        return observation
+
+
+def _finish_observation(observation: Any, span: trace_api.Span) -> None:
+    rt = _runtime.get()
+    kind = ObservationType.coerce(getattr(observation.type, "value", observation.type))
+    attributes: dict[str, Any] = {}
+    if observation.output is not None:
+        attributes.update(spans.output_attributes(rt, kind, observation.output, True, True))
+    usage = TokenUsage(observation.prompt_tokens, observation.completion_tokens, observation.total_tokens)
+    if usage:
+        attributes.update(mapping.usage_attributes(usage))
+    if getattr(observation, "llm_parameters", None):
+        attributes[A.LLM_INVOCATION_PARAMETERS] = rt.serializer.dumps(observation.llm_parameters, "metadata")
+    level = getattr(getattr(observation, "level", None), "value", getattr(observation, "level", None))
+    if level and level != "info":
+        attributes[A.FLUXLOOP_OBSERVATION_LEVEL] = str(level)
+    if observation.metadata:
+        attributes[A.METADATA] = rt.serializer.dumps(observation.metadata, "metadata")
+    if attributes:
+        span.set_attributes(attributes)
+    if observation.error:
+        span.set_status(trace_api.Status(trace_api.StatusCode.ERROR, str(observation.error)))
+        error_type = (observation.metadata or {}).get("error_type")
+        if error_type:
+            span.set_attribute(A.ERROR_TYPE, str(error_type))
+    span.end(end_time=_to_ns(observation.end_time))
+
+
+def get_current_context() -> TraceContext:
+    """The innermost ``instrument()`` context, else a context for the current span."""
+    active = _current_trace.get()
+    if active is not None:
+        return active
+    span = trace_api.get_current_span()
+    metadata: dict[str, Any] = {}
+    attributes = getattr(span, "attributes", None) or {}
+    raw = attributes.get(A.METADATA)
+    if isinstance(raw, str):
+        try:
+            decoded = json.loads(raw)
+            metadata = decoded if isinstance(decoded, dict) else {}
+        except ValueError:
+            pass
+    tags = list(attributes.get(A.TAG_TAGS) or [])
+    return TraceContext(span, metadata=metadata, tags=tags)
+
+
+def _current_span() -> trace_api.Span:
+    return trace_api.get_current_span()
+
+
+def set_usage(input_tokens: int | None = None, output_tokens: int | None = None, total_tokens: int | None = None) -> None:
+    """Record token usage on the current observation (a ``@prompt`` call, typically)."""
+    usage = TokenUsage(input_tokens, output_tokens, total_tokens)
+    if usage:
+        _current_span().set_attributes(mapping.usage_attributes(usage))
+
+
+def set_model(model: str, provider: str | None = None) -> None:
+    """Record the model (and provider) of the current observation; renames a ``chat`` span."""
+    span = _current_span()
+    span.set_attributes(mapping.model_attributes(model, provider))
+    attributes = getattr(span, "attributes", None) or {}
+    if attributes.get(A.GEN_AI_OPERATION_NAME) in ("chat", "text_completion", "embeddings"):
+        span.update_name(f"{attributes[A.GEN_AI_OPERATION_NAME]} {model}")
+
+
+def event(
+    name: str,
+    input: Any = None,
+    output: Any = None,
+    metadata: dict[str, Any] | None = None,
+    level: str = "info",
+) -> None:
+    """A point-in-time observation (FluxLoop type ``event``, zero-duration span)."""
+    rt = _runtime.get()
+    if not rt.enabled:
+        return
+    attributes: dict[str, Any] = spec_for(ObservationType.EVENT).static_attributes(name)
+    if rt.capture_content:
+        if input is not None:
+            attributes[A.INPUT_VALUE] = rt.serializer.dumps(input, "input")
+            attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
+        if output is not None:
+            value, mime = mapping.encode_output(output, rt.serializer)
+            attributes[A.OUTPUT_VALUE] = value
+            if mime:
+                attributes[A.OUTPUT_MIME_TYPE] = mime
+    if metadata:
+        attributes[A.METADATA] = rt.serializer.dumps(metadata, "metadata")
+    if level != "info":
+        attributes[A.FLUXLOOP_OBSERVATION_LEVEL] = level
+    span = rt.tracer.start_span(name, attributes=attributes)
+    span.end(end_time=getattr(span, "start_time", None))

@@ -1,0 +1,1 @@
+"""Where spans go: FluxLoop JSONL files, OTLP, and converters between them."""

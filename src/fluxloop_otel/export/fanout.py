@@ -1,0 +1,80 @@
+"""A span processor that fans out to a replaceable set of processors and contains their faults.
+
+``configure()`` adds one of these to a TracerProvider once; later ``configure()`` calls
+swap what it holds (the SDK has no way to remove a processor). A processor that raises
+is counted and logged once; the span still reaches the others and the traced program
+never sees the exception.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Sequence
+
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+
+logger = logging.getLogger("fluxloop_otel.export")
+
+
+class FanOutSpanProcessor(SpanProcessor):
+    """Forwards to ``processors``; faults are contained, counted in :attr:`faults`."""
+
+    def __init__(self, processors: Sequence[SpanProcessor] = ()) -> None:
+        self._processors: tuple[SpanProcessor, ...] = tuple(processors)
+        self.faults = 0
+        self._logged: set[str] = set()
+
+    @property
+    def processors(self) -> tuple[SpanProcessor, ...]:
+        return self._processors
+
+    def replace(self, processors: Sequence[SpanProcessor], timeout_millis: int = 30000) -> None:
+        """Swap in ``processors``; the ones dropped are flushed and shut down."""
+        old = self._processors
+        self._processors = tuple(processors)
+        for processor in old:
+            if processor not in self._processors:
+                self._call(processor, "shutdown")
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        for processor in self._processors:
+            try:
+                processor.on_start(span, parent_context=parent_context)
+            except Exception as exc:
+                self._fault(processor, "on_start", exc)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        for processor in self._processors:
+            try:
+                processor.on_end(span)
+            except Exception as exc:
+                self._fault(processor, "on_end", exc)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        deadline = time.monotonic() + timeout_millis / 1000
+        flushed = True
+        for processor in self._processors:
+            remaining = max(0, int((deadline - time.monotonic()) * 1000))
+            result = self._call(processor, "force_flush", remaining)
+            flushed = flushed and result is not False
+        return flushed
+
+    def shutdown(self) -> None:
+        for processor in self._processors:
+            self._call(processor, "shutdown")
+
+    def _call(self, processor: SpanProcessor, method: str, *args: object) -> object:
+        try:
+            return getattr(processor, method)(*args)
+        except Exception as exc:
+            self._fault(processor, method, exc)
+            return False
+
+    def _fault(self, processor: SpanProcessor, method: str, exc: Exception) -> None:
+        self.faults += 1
+        key = f"{type(processor).__name__}.{method}"
+        if key not in self._logged:
+            self._logged.add(key)
+            logger.warning("fluxloop-otel: %s raised %r; contained (further faults are only counted)", key, exc)

@@ -1,0 +1,129 @@
+"""``FluxLoopJsonlSpanProcessor``: any TracerProvider's spans as FluxLoop JSONL files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import Iterable
+
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+
+from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, observation_record, trace_record
+from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
+
+logger = logging.getLogger("fluxloop_otel.export")
+
+OBSERVATIONS_FILE = "observations.jsonl"
+TRACES_FILE = "traces.jsonl"
+DEFAULT_DIRECTORY = "./traces"
+
+
+def default_directory() -> str:
+    """``FLUXLOOP_OFFLINE_DIR``, else ``./traces``."""
+    return os.environ.get("FLUXLOOP_OFFLINE_DIR") or DEFAULT_DIRECTORY
+
+
+def span_view(span: ReadableSpan) -> SpanView:
+    """The record builder's view of an SDK span."""
+    context = span.context
+    parent = span.parent
+    status = span.status
+    return SpanView(
+        trace_id=context.trace_id,
+        span_id=context.span_id,
+        parent_span_id=parent.span_id if parent is not None else None,
+        parent_is_remote=bool(parent is not None and parent.is_remote),
+        name=span.name,
+        start_time_ns=span.start_time or 0,
+        end_time_ns=span.end_time or span.start_time or 0,
+        attributes=span.attributes or {},
+        status_code=status.status_code.name,
+        status_message=status.description,
+        events=[SpanEvent(event.name, event.attributes or {}) for event in span.events],
+    )
+
+
+def record_lines(view: SpanView, include_foreign_spans: bool = True, daily_files: bool = False) -> Iterable[tuple[str, str]]:
+    """``(file name, JSON line)`` pairs for one span: its observation and, for roots, its trace."""
+    suffix = ""
+    if daily_files:
+        suffix = "_" + time.strftime("%Y%m%d", time.localtime(view.end_time_ns / 1e9))
+    observation = observation_record(view, include_foreign_spans)
+    if observation is not None:
+        yield f"observations{suffix}.jsonl", json.dumps(observation) + "\n"
+    trace = trace_record(view)
+    if trace is not None:
+        yield f"traces{suffix}.jsonl", json.dumps(trace) + "\n"
+
+
+class FluxLoopJsonlSpanProcessor(SpanProcessor):
+    """Writes every ended span as a FluxLoop observation (and every trace root as a trace)
+    to ``observations.jsonl`` / ``traces.jsonl`` in ``directory``.
+
+    Add it to any SDK ``TracerProvider``::
+
+        provider.add_span_processor(FluxLoopJsonlSpanProcessor("./traces"))
+
+    ``on_end`` only queues the span; a background thread converts and writes. Faults are
+    counted in :attr:`stats` and logged once; they never reach the traced program.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        daily_files: bool = False,
+        include_foreign_spans: bool = True,
+        batch_size: int = 512,
+        flush_interval: float = 1.0,
+        max_queue_size: int = 20000,
+        file_mode: int = 0o600,
+    ) -> None:
+        self.directory = os.path.abspath(os.fspath(directory or default_directory()))
+        self.daily_files = daily_files
+        self.include_foreign_spans = include_foreign_spans
+        self._writer = JsonlWriter(
+            self.directory,
+            self._convert,
+            batch_size=batch_size,
+            flush_interval=flush_interval,
+            max_queue_size=max_queue_size,
+            file_mode=file_mode,
+        )
+        self._failures = 0
+
+    @property
+    def stats(self) -> WriterStats:
+        """Counters: submitted, written lines, dropped (queue full / write errors), ..."""
+        return self._writer.stats
+
+    @property
+    def observations_path(self) -> str:
+        return os.path.join(self.directory, OBSERVATIONS_FILE)
+
+    @property
+    def traces_path(self) -> str:
+        return os.path.join(self.directory, TRACES_FILE)
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        return None
+
+    def on_end(self, span: ReadableSpan) -> None:
+        try:
+            if span.context.trace_flags.sampled:
+                self._writer.submit(span)
+        except Exception:  # pragma: no cover - submit does not raise; belt and braces
+            self._failures += 1
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        """Block until every span ended before the call is written (or the timeout passes)."""
+        return self._writer.force_flush(timeout_millis / 1000)
+
+    def shutdown(self) -> None:
+        self._writer.shutdown()
+
+    def _convert(self, span: ReadableSpan) -> Iterable[tuple[str, str]]:
+        return list(record_lines(span_view(span), self.include_foreign_spans, self.daily_files))

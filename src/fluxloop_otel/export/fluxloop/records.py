@@ -1,0 +1,252 @@
+"""Span -> FluxLoop records (the SDK offline-store format the FluxLoop CLI reads).
+
+Pure functions over :class:`SpanView`, a neutral view of a finished span, so the in-process
+JSONL processor and ``fluxloop-otel convert`` (OTLP JSON from a collector) produce the same
+records from the same spans.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from fluxloop_otel.export.fluxloop.ids import observation_uuid, trace_uuid, workflow_root_span_id
+from fluxloop_otel.semconv import attributes as A
+
+#: OpenInference span kind / GenAI operation of a span without a FluxLoop marker -> FluxLoop type.
+_KIND_TO_TYPE = {
+    "AGENT": "agent",
+    "TOOL": "tool",
+    "LLM": "generation",
+    "RETRIEVER": "retrieval",
+    "EMBEDDING": "embedding",
+    "CHAIN": "chain",
+    "EVALUATOR": "evaluation",
+}
+_OPERATION_TO_TYPE = {
+    "invoke_agent": "agent",
+    "create_agent": "agent",
+    "execute_tool": "tool",
+    "chat": "generation",
+    "text_completion": "generation",
+    "generate_content": "generation",
+    "retrieval": "retrieval",
+    "embeddings": "embedding",
+}
+_NAME_ATTRIBUTES = {"agent": A.GEN_AI_AGENT_NAME, "tool": A.GEN_AI_TOOL_NAME}
+_MODEL_TYPES = frozenset({"generation", "embedding"})
+
+STATUS_UNSET, STATUS_OK, STATUS_ERROR = "UNSET", "OK", "ERROR"
+
+
+@dataclass
+class SpanEvent:
+    """One span event (name and attributes)."""
+
+    name: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SpanView:
+    """What the record builder needs of a finished span."""
+
+    trace_id: int
+    span_id: int
+    parent_span_id: int | None
+    name: str
+    start_time_ns: int
+    end_time_ns: int
+    attributes: Mapping[str, Any]
+    status_code: str = STATUS_UNSET
+    status_message: str | None = None
+    events: Sequence[SpanEvent] = ()
+    parent_is_remote: bool = False
+
+
+def iso_timestamp(time_ns: int) -> str:
+    """UTC ISO-8601 with microseconds and ``+00:00`` (the FluxLoop SDK's format)."""
+    seconds, rest = divmod(time_ns, 1_000_000_000)
+    return f"{_second_prefix(seconds)}.{rest // 1000:06d}+00:00"
+
+
+_prefix_cache: dict[int, str] = {}
+
+
+def _second_prefix(seconds: int) -> str:
+    prefix = _prefix_cache.get(seconds)
+    if prefix is None:
+        if len(_prefix_cache) > 4096:
+            _prefix_cache.clear()
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _prefix_cache[seconds] = prefix
+    return prefix
+
+
+def _decode(value: Any, mime: Any) -> Any:
+    """Attribute text back to the value it encodes (JSON when the mime type says so)."""
+    if not isinstance(value, str):
+        return list(value) if isinstance(value, tuple) else value
+    if mime == A.MIME_JSON:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if isinstance(value, str) and value:
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return {"value": value}
+        return decoded if isinstance(decoded, dict) else {"value": decoded}
+    return {}
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def observation_type(attributes: Mapping[str, Any]) -> str | None:
+    """FluxLoop type of a span: its marker, else inferred from OpenInference/GenAI; None if foreign."""
+    marked = attributes.get(A.FLUXLOOP_OBSERVATION_TYPE)
+    if isinstance(marked, str):
+        return marked
+    kind = attributes.get(A.OPENINFERENCE_SPAN_KIND)
+    if isinstance(kind, str) and kind.upper() in _KIND_TO_TYPE:
+        return _KIND_TO_TYPE[kind.upper()]
+    operation = attributes.get(A.GEN_AI_OPERATION_NAME)
+    if isinstance(operation, str):
+        return _OPERATION_TO_TYPE.get(operation)
+    return None
+
+
+def is_workflow_root(span: SpanView) -> bool:
+    """Whether the span is the root of an ``instrument()`` block (a FluxLoop trace, not an observation)."""
+    return A.FLUXLOOP_TRACE_ID in span.attributes and span.span_id == workflow_root_span_id(span.trace_id)
+
+
+def is_trace_root(span: SpanView) -> bool:
+    """Whether the span starts its trace in this process (no parent, or a remote one)."""
+    return span.parent_span_id is None or span.parent_is_remote
+
+
+def _exception_event(span: SpanView) -> SpanEvent | None:
+    for event in reversed(span.events):
+        if event.name == "exception":
+            return event
+    return None
+
+
+def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str, Any] | None:
+    """The FluxLoop observation line of a span, or None (workflow roots, filtered foreign spans)."""
+    if is_workflow_root(span):
+        return None
+    attributes = span.attributes
+    kind = observation_type(attributes)
+    if kind is None:
+        if not include_foreign:
+            return None
+        kind = "span"
+    name = attributes.get(A.FLUXLOOP_OBSERVATION_NAME) or attributes.get(_NAME_ATTRIBUTES.get(kind, "")) or span.name
+    record: dict[str, Any] = {
+        "id": observation_uuid(span.trace_id, span.span_id),
+        "type": kind,
+        "name": str(name),
+        "start_time": iso_timestamp(span.start_time_ns),
+        "end_time": iso_timestamp(span.end_time_ns),
+    }
+    if A.INPUT_VALUE in attributes:
+        record["input"] = _decode(attributes[A.INPUT_VALUE], attributes.get(A.INPUT_MIME_TYPE))
+    if A.OUTPUT_VALUE in attributes:
+        record["output"] = _decode(attributes[A.OUTPUT_VALUE], attributes.get(A.OUTPUT_MIME_TYPE))
+    metadata = _json_object(attributes.get(A.METADATA))
+    description = attributes.get(A.GEN_AI_TOOL_DESCRIPTION)
+    if kind == "tool" and isinstance(description, str) and "description" not in metadata:
+        metadata["description"] = description
+    level = attributes.get(A.FLUXLOOP_OBSERVATION_LEVEL)
+    if span.status_code == STATUS_ERROR:
+        event = _exception_event(span)
+        event_attributes = event.attributes if event is not None else {}
+        message = span.status_message or event_attributes.get("exception.message") or ""
+        record["error"] = str(message)
+        error_type = attributes.get(A.ERROR_TYPE) or event_attributes.get("exception.type")
+        if error_type:
+            metadata.setdefault("error_type", str(error_type).rsplit(".", 1)[-1])
+        stacktrace = event_attributes.get("exception.stacktrace")
+        if stacktrace:
+            metadata.setdefault("traceback", str(stacktrace))
+        level = level or "error"
+    record["level"] = level if isinstance(level, str) else "info"
+    record["metadata"] = metadata
+    if kind in _MODEL_TYPES:
+        model = (
+            attributes.get(A.GEN_AI_REQUEST_MODEL)
+            or attributes.get(A.LLM_MODEL_NAME)
+            or attributes.get(A.GEN_AI_RESPONSE_MODEL)
+            or attributes.get(A.EMBEDDING_MODEL_NAME)
+        )
+        if isinstance(model, str) and model:
+            record["model"] = model
+        parameters = attributes.get(A.LLM_INVOCATION_PARAMETERS)
+        if isinstance(parameters, str) and parameters:
+            record["llm_parameters"] = _json_object(parameters)
+        prompt = _int(attributes.get(A.GEN_AI_USAGE_INPUT_TOKENS, attributes.get(A.LLM_TOKEN_COUNT_PROMPT)))
+        completion = _int(attributes.get(A.GEN_AI_USAGE_OUTPUT_TOKENS, attributes.get(A.LLM_TOKEN_COUNT_COMPLETION)))
+        total = _int(attributes.get(A.LLM_TOKEN_COUNT_TOTAL))
+        if total is None and (prompt is not None or completion is not None):
+            total = (prompt or 0) + (completion or 0)
+        if prompt is not None:
+            record["prompt_tokens"] = prompt
+        if completion is not None:
+            record["completion_tokens"] = completion
+        if total is not None:
+            record["total_tokens"] = total
+    parent = span.parent_span_id
+    if parent is not None and parent != workflow_root_span_id(span.trace_id):
+        record["parent_observation_id"] = observation_uuid(span.trace_id, parent)
+    record["trace_id"] = trace_uuid(span.trace_id)
+    return record
+
+
+def trace_record(span: SpanView) -> dict[str, Any] | None:
+    """The FluxLoop trace line of a trace's root span, or None for other spans."""
+    if not (is_workflow_root(span) or is_trace_root(span)):
+        return None
+    attributes = span.attributes
+    if attributes.get(A.FLUXLOOP_TRACE_EXTERNAL):
+        return None
+    name = (
+        attributes.get(A.GEN_AI_WORKFLOW_NAME)
+        or attributes.get(A.FLUXLOOP_OBSERVATION_NAME)
+        or attributes.get(_NAME_ATTRIBUTES.get(observation_type(attributes) or "", ""))
+        or span.name
+    )
+    record: dict[str, Any] = {
+        "id": trace_uuid(span.trace_id),
+        "name": str(name),
+        "start_time": iso_timestamp(span.start_time_ns),
+        "end_time": iso_timestamp(span.end_time_ns),
+    }
+    session = attributes.get(A.SESSION_ID)
+    if session:
+        record["session_id"] = str(session)
+    user = attributes.get(A.USER_ID)
+    if user:
+        record["user_id"] = str(user)
+    record["metadata"] = _json_object(attributes.get(A.METADATA))
+    tags = attributes.get(A.TAG_TAGS)
+    record["tags"] = [str(tag) for tag in tags] if isinstance(tags, (list, tuple)) else []
+    if span.status_code == STATUS_ERROR:
+        record["metadata"].setdefault("error", span.status_message or "")
+    return record

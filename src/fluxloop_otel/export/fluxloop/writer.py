@@ -1,0 +1,351 @@
+"""Background JSONL writer: bounded queue in, whole lines out, never on the caller's thread.
+
+* ``submit`` is the only call made on the traced program's threads: a deque append and,
+  once per batch, an event set. When the queue is full the item is dropped and counted.
+* A daemon thread converts items to lines (``convert``) and appends them to their files
+  with one ``os.write`` per file per batch on an ``O_APPEND`` descriptor, so lines from
+  concurrent processes never interleave.
+* Failures (unwritable directory, disk full, file replaced) are counted and logged once
+  per kind; the next batch tries again, so writing resumes when the fault goes away.
+* ``force_flush`` returns once everything submitted before the call is written.
+* Fork-safe: the child starts with an empty queue and its own thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import errno
+import fcntl
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+logger = logging.getLogger("fluxloop_otel.export")
+
+#: ``convert(item)`` returns ``(file name, line)`` pairs; lines end with "\n".
+Converter = Callable[[Any], Iterable[tuple[str, str]]]
+
+_MAX_WRITE = 1 << 20  # bytes per os.write
+
+
+class _FlushRequest:
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+@dataclass
+class WriterStats:
+    """Counters of one writer (all cumulative)."""
+
+    submitted: int = 0
+    written_lines: int = 0
+    dropped_queue_full: int = 0
+    dropped_write_error: int = 0
+    conversion_errors: int = 0
+    batches: int = 0
+    max_lag_seconds: float = 0.0
+
+    @property
+    def lost(self) -> int:
+        return self.dropped_queue_full + self.dropped_write_error + self.conversion_errors
+
+
+class JsonlWriter:
+    """Appends converted lines to files in ``directory`` from a background thread."""
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        convert: Converter,
+        *,
+        batch_size: int = 512,
+        flush_interval: float = 1.0,
+        max_queue_size: int = 20000,
+        file_mode: int = 0o600,
+        name: str = "fluxloop-otel-writer",
+    ) -> None:
+        self.directory = os.path.abspath(os.fspath(directory))
+        self._convert = convert
+        self._batch_size = max(1, int(batch_size))
+        self._interval = max(0.01, float(flush_interval))
+        self._max_queue = max(1, int(max_queue_size))
+        self._file_mode = file_mode
+        self._name = name
+        self.stats = WriterStats()
+        self._logged: set[str] = set()
+        self._reset_runtime_state()
+        _writers.add(self)
+
+    # -- caller side -----------------------------------------------------------------------
+    def submit(self, item: Any) -> bool:
+        """Queue one item; False (and counted) when the queue is full or the writer is closed."""
+        queue = self._queue
+        if len(queue) >= self._max_queue or self._closed:
+            self._count_drop()
+            return False
+        queue.append(item)
+        self.stats.submitted += 1
+        if self._thread is None:
+            self._start()
+        elif len(queue) >= self._batch_size and not self._wake.is_set():
+            self._wake.set()
+        return True
+
+    def force_flush(self, timeout: float | None = 30.0) -> bool:
+        """Write everything submitted so far; True when it is on disk within ``timeout``."""
+        if threading.current_thread() is self._thread:
+            return False
+        if self._thread is None or not self._thread.is_alive():
+            if not self._queue:
+                return True
+            self._start()
+        request = _FlushRequest()
+        self._queue.append(request)
+        self._wake.set()
+        return request.done.wait(timeout)
+
+    def shutdown(self, timeout: float | None = 30.0) -> bool:
+        """Flush, stop the thread and close the files. Later submits are dropped."""
+        if self._closed:
+            return True
+        flushed = self.force_flush(timeout)
+        self._closed = True
+        self._stop = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        self._close_files()
+        return flushed
+
+    @property
+    def queue_length(self) -> int:
+        return len(self._queue)
+
+    # -- state -----------------------------------------------------------------------------
+    def _reset_runtime_state(self) -> None:
+        self._queue: deque[Any] = deque()
+        self._wake = threading.Event()
+        self._start_lock = threading.Lock()
+        self._drop_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = False
+        self._closed = False
+        self._fds: dict[str, tuple[int, int, int]] = {}  # path -> (fd, st_dev, st_ino)
+
+    def _after_fork_in_child(self) -> None:
+        # The parent writes what it queued; the child starts empty with its own thread.
+        # Inherited descriptors share the parent's open file descriptions (and flock locks):
+        # the child opens its own.
+        inherited = list(self._fds.values())
+        closed = self._closed
+        self._reset_runtime_state()
+        self._closed = closed
+        for fd, _, _ in inherited:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            self._thread.start()
+
+    def _count_drop(self) -> None:
+        with self._drop_lock:
+            self.stats.dropped_queue_full += 1
+        self._log_once("queue_full", "fluxloop-otel: JSONL queue full (%d items); dropping spans", self._max_queue)
+
+    def _log_once(self, kind: str, message: str, *args: Any) -> None:
+        if kind not in self._logged:
+            self._logged.add(kind)
+            logger.warning(message, *args)
+
+    # -- writer thread ---------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            try:
+                self._drain()
+            except Exception as exc:  # never let the thread die
+                self._log_once("writer_crash", "fluxloop-otel: JSONL writer error: %r", exc)
+            if self._stop and not self._queue:
+                return
+
+    def _drain(self) -> None:
+        queue = self._queue
+        while queue:
+            pending: dict[str, list[str]] = {}
+            requests: list[_FlushRequest] = []
+            count = 0
+            oldest: float | None = None
+            while queue and count < self._batch_size:
+                item = queue.popleft()
+                if isinstance(item, _FlushRequest):
+                    requests.append(item)
+                    break
+                count += 1
+                try:
+                    for file_name, line in self._convert(item):
+                        pending.setdefault(file_name, []).append(line)
+                except Exception as exc:
+                    self.stats.conversion_errors += 1
+                    self._log_once("convert", "fluxloop-otel: could not convert a span to a FluxLoop record: %r", exc)
+                if oldest is None:
+                    oldest = _end_seconds(item)
+            for file_name, lines in pending.items():
+                self._write_lines(file_name, lines)
+            if count:
+                self.stats.batches += 1
+                if oldest is not None:
+                    self.stats.max_lag_seconds = max(self.stats.max_lag_seconds, time.time() - oldest)
+            for request in requests:
+                request.done.set()
+
+    def _write_lines(self, file_name: str, lines: list[str]) -> None:
+        path = os.path.join(self.directory, file_name)
+        data = "".join(lines).encode("utf-8", errors="surrogatepass")
+        try:
+            fd = self._open(path)
+            _write_all(fd, data)
+        except OSError as exc:
+            self.stats.dropped_write_error += len(lines)
+            self._forget(path)
+            self._log_once(
+                f"write:{exc.errno}",
+                "fluxloop-otel: cannot write %s (%s); %d record(s) lost so far, will retry",
+                path,
+                os.strerror(exc.errno or 0) if exc.errno else exc,
+                self.stats.dropped_write_error,
+            )
+            return
+        self.stats.written_lines += len(lines)
+
+    def _open(self, path: str) -> int:
+        """A cached append descriptor; reopened when the file was deleted or replaced."""
+        cached = self._fds.get(path)
+        if cached is not None:
+            fd, dev, ino = cached
+            try:
+                current = os.stat(path)
+                if (current.st_dev, current.st_ino) == (dev, ino):
+                    return fd
+            except OSError:
+                pass
+            self._forget(path)
+        os.makedirs(self.directory, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), self._file_mode)
+        try:
+            info = os.fstat(fd)
+            _repair_torn_tail(fd, info.st_size)
+        except OSError:
+            os.close(fd)
+            raise
+        self._fds[path] = (fd, info.st_dev, info.st_ino)
+        return fd
+
+    def _forget(self, path: str) -> None:
+        cached = self._fds.pop(path, None)
+        if cached is not None:
+            try:
+                os.close(cached[0])
+            except OSError:
+                pass
+
+    def _close_files(self) -> None:
+        for path in list(self._fds):
+            self._forget(path)
+
+
+def _end_seconds(item: Any) -> float | None:
+    end = getattr(item, "end_time", None)
+    return end / 1e9 if isinstance(end, int) else None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Append ``data`` (whole lines) in as few writes as possible; undo a partial line."""
+    view = memoryview(data)
+    while view:
+        chunk = view[:_MAX_WRITE]
+        if len(view) > _MAX_WRITE:  # end the chunk on a line boundary
+            cut = bytes(chunk).rfind(b"\n") + 1
+            chunk = view[: cut or _MAX_WRITE]
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            written = os.write(fd, chunk)
+            if written < len(chunk):
+                _undo_partial(fd, written)
+                raise OSError(errno.ENOSPC, "short write")
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        view = view[written:]
+
+
+def _undo_partial(fd: int, written: int) -> None:
+    """Remove the partial line a short write left, if nobody appended after it."""
+    try:
+        end = os.lseek(fd, 0, os.SEEK_CUR)
+        if os.fstat(fd).st_size == end:
+            os.ftruncate(fd, end - written)
+    except OSError:
+        pass
+
+
+def _repair_torn_tail(fd: int, size: int) -> None:
+    """Cut a partial last line (left by a process killed mid-write) back to the last newline.
+
+    Runs once per file per process under an exclusive lock, so no live writer is mid-write.
+    """
+    if size == 0:
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return
+        position = size
+        block = 65536
+        while position > 0:
+            start = max(0, position - block)
+            chunk = os.pread(fd, position - start, start)
+            index = chunk.rfind(b"\n")
+            if index >= 0:
+                os.ftruncate(fd, start + index + 1)
+                logger.warning("fluxloop-otel: removed a partial last line (%d bytes) from an interrupted write", size - (start + index + 1))
+                return
+            position = start
+        os.ftruncate(fd, 0)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+_writers: "weakref.WeakSet[JsonlWriter]" = weakref.WeakSet()
+
+
+def _reinit_after_fork() -> None:
+    for writer in list(_writers):
+        writer._after_fork_in_child()
+
+
+def _flush_all_at_exit() -> None:
+    for writer in list(_writers):
+        try:
+            writer.force_flush(5.0)
+        except Exception:
+            pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reinit_after_fork)
+atexit.register(_flush_all_at_exit)
