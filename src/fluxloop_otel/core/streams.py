@@ -10,6 +10,7 @@ anything else as a list), capped.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator
 
@@ -175,6 +176,10 @@ async def _drive_async_generator(
             spans.safe_detach(token)
             state.finish()
             return
+        except asyncio.CancelledError:
+            spans.safe_detach(token)
+            state.finish(end_reason="cancelled")
+            raise
         except BaseException as exc:
             spans.safe_detach(token)
             state.finish(error=exc)

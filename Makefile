@@ -1,0 +1,34 @@
+# fluxloop-otel developer commands. `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-fast bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[langchain,test]'
+	touch $(STAMP)
+
+## demo: set up, run the quickstart agent (JSONL files, no collector needed) and show its trace
+demo: $(STAMP)
+	rm -rf examples/quickstart/traces
+	cd examples/quickstart && ../../$(PY) agent.py
+	$(VENV)/bin/fluxloop-otel show examples/quickstart/traces --last 1
+
+## test: set up and run the whole test suite (unit + end-to-end with the real FluxLoop CLI and Phoenix)
+test: $(STAMP)
+	$(PY) -m pytest
+
+## test-fast: unit tests only
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not e2e"
+
+## bench: every benchmark, ratios measured side by side
+bench: $(STAMP)
+	$(PY) bench/decorators.py
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .hypothesis

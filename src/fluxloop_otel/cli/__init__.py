@@ -1,0 +1,1 @@
+"""The ``fluxloop-otel`` command line (one module per subcommand)."""

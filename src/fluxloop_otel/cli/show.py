@@ -1,0 +1,193 @@
+"""``fluxloop-otel show [DIR]``: FluxLoop traces in a directory as trees in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from rich.console import Console
+from rich.text import Text
+from rich.tree import Tree
+
+from fluxloop_otel.cli.main import UsageError
+
+_TYPE_STYLES = {
+    "agent": "bold magenta",
+    "tool": "cyan",
+    "generation": "green",
+    "retrieval": "yellow",
+    "embedding": "yellow",
+    "chain": "blue",
+    "span": "white",
+    "event": "dim",
+    "evaluation": "bright_blue",
+}
+
+
+@dataclass
+class Node:
+    record: dict[str, Any]
+    children: list["Node"] = field(default_factory=list)
+
+
+@dataclass
+class Malformed:
+    count: int = 0
+    first: str | None = None
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("show", help="render the traces of a FluxLoop directory as trees")
+    parser.add_argument("directory", nargs="?", default=None, help="directory with observations.jsonl (default: $FLUXLOOP_OFFLINE_DIR or ./traces)")
+    parser.add_argument("--last", type=int, default=5, metavar="N", help="show the last N traces (default 5; 0 = all)")
+    parser.add_argument("--trace", metavar="ID", help="show only this trace id (a prefix is enough)")
+    parser.add_argument("--no-io", action="store_true", help="hide inputs and outputs")
+    parser.set_defaults(handler=run)
+
+
+def _files(directory: Path, stem: str) -> list[Path]:
+    exact = directory / f"{stem}.jsonl"
+    daily = sorted(directory.glob(f"{stem}_[0-9]*.jsonl"))
+    return daily + ([exact] if exact.exists() else [])
+
+
+def _read_jsonl(paths: list[Path], malformed: Malformed) -> Iterator[dict[str, Any]]:
+    for path in paths:
+        with path.open("r", encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    malformed.count += 1
+                    malformed.first = malformed.first or f"{path}:{number}"
+                    continue
+                if isinstance(record, dict):
+                    yield record
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _duration_ms(record: dict[str, Any]) -> float | None:
+    start, end = _parse_time(record.get("start_time")), _parse_time(record.get("end_time"))
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() * 1000
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _label(record: dict[str, Any], show_io: bool) -> Text:
+    kind = str(record.get("type", "span"))
+    text = Text()
+    text.append(f"{kind:<11}", style=_TYPE_STYLES.get(kind, "white"))
+    text.append(str(record.get("name", "?")), style="bold")
+    duration = _duration_ms(record)
+    if duration is not None:
+        text.append(f"  {duration:,.1f} ms", style="dim")
+    if record.get("model"):
+        text.append(f"  {record['model']}", style="green")
+    if "total_tokens" in record or "prompt_tokens" in record:
+        text.append(
+            f"  tokens {record.get('prompt_tokens', 0)}→{record.get('completion_tokens', 0)} (Σ {record.get('total_tokens', 0)})",
+            style="green",
+        )
+    if record.get("error") is not None or record.get("level") == "error":
+        text.append(f"  ✗ {record.get('metadata', {}).get('error_type', 'error')}: {_short(record.get('error', ''), 60)}", style="bold red")
+    if show_io:
+        if "input" in record:
+            text.append(f"\n  in:  {_short(record['input'])}", style="dim")
+        if "output" in record:
+            text.append(f"\n  out: {_short(record['output'])}", style="dim")
+    return text
+
+
+def build_trees(observations: list[dict[str, Any]]) -> list[Node]:
+    """Observation records of one trace as trees (children sorted by start time)."""
+    nodes = {str(r.get("id")): Node(r) for r in observations}
+    roots: list[Node] = []
+    for node in nodes.values():
+        parent = nodes.get(str(node.record.get("parent_observation_id")))
+        (parent.children if parent is not None and parent is not node else roots).append(node)
+    key = lambda n: (str(n.record.get("start_time", "")), str(n.record.get("end_time", "")))  # noqa: E731
+    for node in nodes.values():
+        node.children.sort(key=key)
+    roots.sort(key=key)
+    return roots
+
+
+def _add(tree: Tree, node: Node, show_io: bool) -> None:
+    branch = tree.add(_label(node.record, show_io))
+    for child in node.children:
+        _add(branch, child, show_io)
+
+
+def run(args: argparse.Namespace) -> int:
+    directory = Path(args.directory or os.environ.get("FLUXLOOP_OFFLINE_DIR") or "./traces")
+    if not directory.is_dir():
+        raise UsageError(f"{directory} is not a directory (pass the directory that holds observations.jsonl)")
+    observation_files = _files(directory, "observations")
+    if not observation_files:
+        raise UsageError(f"no observations.jsonl in {directory}")
+    malformed = Malformed()
+    traces: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    for record in _read_jsonl(_files(directory, "traces"), malformed):
+        trace_id = str(record.get("id") or record.get("trace_id"))
+        if trace_id not in traces:
+            order.append(trace_id)
+        traces[trace_id] = record
+    by_trace: dict[str, list[dict[str, Any]]] = {}
+    for record in _read_jsonl(observation_files, malformed):
+        trace_id = str(record.get("trace_id"))
+        if trace_id not in by_trace and trace_id not in traces:
+            order.append(trace_id)
+        by_trace.setdefault(trace_id, []).append(record)
+    selected = [t for t in order if t in by_trace or t in traces]
+    if args.trace:
+        selected = [t for t in selected if t.startswith(args.trace)]
+        if not selected:
+            raise UsageError(f"no trace with id starting {args.trace!r} in {directory}")
+    elif args.last > 0:
+        selected = selected[-args.last :]
+    console = Console(highlight=False)
+    for trace_id in selected:
+        trace = traces.get(trace_id, {})
+        observations = by_trace.get(trace_id, [])
+        tokens = sum(int(r.get("total_tokens") or 0) for r in observations)
+        errors = sum(1 for r in observations if r.get("error") is not None)
+        header = Text()
+        header.append(f"trace {trace.get('name', '(no trace line)')}", style="bold underline")
+        header.append(f"  {trace_id}", style="dim")
+        duration = _duration_ms(trace) if trace else None
+        if duration is not None:
+            header.append(f"  {duration:,.1f} ms")
+        header.append(f"  {len(observations)} observations, {tokens} tokens")
+        if errors:
+            header.append(f", {errors} error(s)", style="red")
+        tree = Tree(header)
+        for root in build_trees(observations):
+            _add(tree, root, not args.no_io)
+        console.print(tree)
+    shown = len(selected)
+    console.print(f"[dim]{shown} of {len(order)} trace(s) in {directory}[/dim]")
+    if malformed.count:
+        console.print(f"[yellow]skipped {malformed.count} malformed line(s), first at {malformed.first}[/yellow]")
+    return 0
