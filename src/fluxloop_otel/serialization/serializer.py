@@ -20,6 +20,8 @@ from fluxloop_otel.serialization.redaction import MASK, SecretMasker
 logger = logging.getLogger(__name__)
 
 TRUNCATION_MARKER = "…[truncated {n} chars]"
+#: Room above ``max_chars`` for the marker, quotes and escapes in a capped value.
+MARKER_SLACK = 64
 MAX_DEPTH = 24
 MAX_ITEMS = 1000
 
@@ -45,8 +47,9 @@ def _type_label(value: Any) -> str:
 class Serializer:
     """Converts values to JSON text for span attributes and FluxLoop records.
 
-    ``max_chars`` caps every string inside a value and the whole JSON text; a capped
-    value stays valid JSON and carries ``…[truncated N chars]``.
+    ``max_chars`` caps every string inside a value, and the whole JSON text at
+    ``max_chars + MARKER_SLACK``; a capped value stays valid JSON and carries
+    ``…[truncated N chars]``.
     """
 
     def __init__(
@@ -85,9 +88,19 @@ class Serializer:
         except Exception as exc:  # only reachable through a broken redact hook result
             self.errors += 1
             text = _encoder.encode(f"<unserializable: {type(exc).__name__}>")
-        if len(text) > self.max_chars:
-            text = _encoder.encode(self.truncate(text))
+        if len(text) > self.max_chars + MARKER_SLACK:
+            text = self._encode_capped_text(text)
         return text
+
+    def _encode_capped_text(self, text: str) -> str:
+        """A JSON string holding the start of ``text`` and the marker, at most the cap + slack."""
+        keep = self.max_chars
+        while True:
+            encoded = _encoder.encode(text[:keep] + TRUNCATION_MARKER.format(n=len(text) - keep))
+            overflow = len(encoded) - (self.max_chars + MARKER_SLACK)
+            if overflow <= 0 or keep == 0:
+                return encoded
+            keep = max(0, keep - overflow)
 
     def text(self, value: str) -> str:
         """A plain string value, masked and capped (no JSON quoting)."""
