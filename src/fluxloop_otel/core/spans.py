@@ -39,11 +39,12 @@ def output_attributes(
     capture = capture_output and rt.capture_content
     attributes: dict[str, Any] = {}
     if capture and result is not None:
-        if observation_type is ObservationType.EMBEDDING:
+        recorded = result
+        if observation_type is ObservationType.EMBEDDING:  # vectors are not content worth keeping
             summary = mapping.embedding_output_summary(result)
             if summary is not None:
-                result = {"embeddings": summary[0], "dimensions": summary[1]}
-        value, mime = mapping.encode_output(result, rt.serializer)
+                recorded = {"embeddings": summary[0], "dimensions": summary[1]}
+        value, mime = mapping.encode_output(recorded, rt.serializer)
         attributes[A.OUTPUT_VALUE] = value
         if mime is not None:
             attributes[A.OUTPUT_MIME_TYPE] = mime
