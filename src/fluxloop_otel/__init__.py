@@ -21,6 +21,8 @@ from fluxloop_otel.core.instrument import instrument
 from fluxloop_otel.core.observation import ObservationData
 from fluxloop_otel.core.usage import TokenUsage
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
+from fluxloop_otel.integrations import fluxloop_sdk as _fluxloop_sdk
+from fluxloop_otel.recording import disable_recording, enable_recording, record_call_args, set_recording_options
 from fluxloop_otel.semconv.observation_types import ObservationType
 from fluxloop_otel.version import __version__
 
@@ -35,7 +37,9 @@ __all__ = [
     "agent",
     "configure",
     "current_settings",
+    "disable_recording",
     "embedding",
+    "enable_recording",
     "event",
     "force_flush",
     "get_current_context",
@@ -43,10 +47,15 @@ __all__ = [
     "load_env",
     "observe",
     "prompt",
+    "record_call_args",
     "retrieval",
     "set_model",
+    "set_recording_options",
     "set_usage",
     "shutdown",
     "tool",
     "trace",
 ]
+
+# Spans made inside a FluxLoop SDK instrument() block (fluxloop run experiment) join its trace.
+_fluxloop_sdk.install()

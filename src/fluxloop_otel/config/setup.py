@@ -49,6 +49,7 @@ def configure(**options: Any) -> Settings:
         global _last_options
         _last_options = dict(options)
         _apply(settings, options)
+    _apply_recording(settings)
     return settings
 
 
@@ -87,6 +88,13 @@ def shutdown(timeout: float = 30.0) -> None:
 
 
 # -- internals ----------------------------------------------------------------------------
+def _apply_recording(settings: Settings) -> None:
+    """Argument recorder on/off (``record_args``, ``recording_file``), as the FluxLoop SDK does."""
+    from fluxloop_otel import recording
+
+    recording.apply_settings(bool(settings.record_args), settings.recording_file)
+
+
 def _apply(settings: Settings, options: dict[str, Any]) -> None:
     if settings.debug:
         logging.getLogger("fluxloop_otel").setLevel(logging.DEBUG)

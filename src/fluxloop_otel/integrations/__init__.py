@@ -1,0 +1,1 @@
+"""Bridges to other tracing libraries (each optional: nothing here imports them eagerly)."""
