@@ -132,7 +132,7 @@ def test_converter_error_counted_not_raised(tmp_path: Path) -> None:
     def convert(item: object):
         if item == "bad":
             raise ValueError("cannot convert")
-        return [("out.jsonl", f'"{item}"\n')]
+        return [("out.jsonl", f"\"{item}\"\n".encode())]
 
     writer = JsonlWriter(tmp_path, convert, flush_interval=0.05)
     for item in ["a", "bad", "b"]:
@@ -150,7 +150,7 @@ def test_torn_tail_from_a_killed_writer_is_repaired(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     target.write_text('{"ok": 1}\n{"torn": ')  # what a kill -9 mid-write can leave
     writer = JsonlWriter(tmp_path, lambda item: [("out.jsonl", item)], flush_interval=0.05)
-    writer.submit('{"ok": 2}\n')
+    writer.submit(b'{"ok": 2}\n')
     assert writer.force_flush(5)
     assert target.read_text() == '{"ok": 1}\n{"ok": 2}\n'
     writer.shutdown()

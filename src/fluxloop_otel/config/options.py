@@ -279,6 +279,11 @@ def _validate(values: dict[str, Any]) -> None:
         raise ValueError(f"otlp_protocol must be 'http/protobuf' or 'grpc', got {protocol!r}")
 
 
+def option_default(name: str) -> Any:
+    """The default value of option ``name``."""
+    return _BY_NAME[name].default
+
+
 def option_names() -> list[str]:
     """All option names, in table order."""
     return [option.name for option in OPTIONS]

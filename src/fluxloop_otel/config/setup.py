@@ -15,11 +15,11 @@ import weakref
 from typing import Any
 
 from opentelemetry import trace as trace_api
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
-from fluxloop_otel.config.options import Settings, resolve_settings
+from fluxloop_otel.config.options import Settings, option_default, resolve_settings
 from fluxloop_otel.core import runtime
 from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
@@ -145,7 +145,10 @@ def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
 
 
 def _resource(settings: Settings) -> Resource:
-    attributes: dict[str, Any] = {"service.name": settings.service_name}
+    attributes: dict[str, Any] = {}
+    # A service.name in OTEL_RESOURCE_ATTRIBUTES beats the default name, not one set explicitly.
+    if settings.service_name != option_default("service_name") or "service.name" not in OTELResourceDetector().detect().attributes:
+        attributes["service.name"] = settings.service_name
     if settings.environment:
         attributes["deployment.environment.name"] = settings.environment
     return Resource.create(attributes)
@@ -206,7 +209,7 @@ def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanP
         from fluxloop_otel.export.otlp import build_otlp_processor
 
         key = (settings.otlp_endpoint, settings.otlp_protocol, settings.otlp_capture_content, repr(settings.otlp_headers))
-        current = existing.get("BatchSpanProcessor")
+        current = existing.get("GuardedBatchSpanProcessor")
         if current is None or key != _otlp_key:
             current = build_otlp_processor(settings, explicit_endpoint)
             _otlp_key = key

@@ -1,42 +1,65 @@
-"""OTLP export through the official exporters, configured like any OTel SDK."""
+"""OTLP export through the official exporters, configured like any OTel SDK.
+
+The exporters read the standard variables themselves (``OTEL_EXPORTER_OTLP_(TRACES_)*``:
+endpoint, headers, timeout, compression, certificates, insecure); ``configure()`` options
+only override what they name. Every exporter built here is wrapped, innermost first, by
+:class:`ContentFilteringExporter` (when content stays local) and :class:`GuardedExporter`,
+and batched by :class:`GuardedBatchSpanProcessor`.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping
+from urllib.parse import urlsplit
 
-from opentelemetry.sdk.trace import SpanProcessor
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from fluxloop_otel.export.batch import GuardedBatchSpanProcessor
+from fluxloop_otel.export.content_filter import ContentFilteringExporter
+from fluxloop_otel.export.guard import GuardedExporter
 
 if TYPE_CHECKING:
     from fluxloop_otel.config.options import Settings
 
 logger = logging.getLogger("fluxloop_otel.export")
 
+HTTP_TRACES_PATH = "/v1/traces"
 
-def build_otlp_exporter(settings: "Settings", endpoint: str | None) -> SpanExporter:
-    """An OTLP span exporter for ``settings.otlp_protocol``.
 
-    ``endpoint`` is passed only when it came from ``configure()``; otherwise the exporter
-    reads ``OTEL_EXPORTER_OTLP_*`` itself (endpoint, headers, timeout, compression, TLS).
+def http_traces_url(endpoint: str) -> str:
+    """``endpoint`` with ``/v1/traces`` appended when it has no path (``http://host:4318``)."""
+    parts = urlsplit(endpoint)
+    if parts.path in ("", "/"):
+        return endpoint.rstrip("/") + HTTP_TRACES_PATH
+    return endpoint
+
+
+def build_otlp_exporter(protocol: str, endpoint: str | None = None, headers: Mapping[str, str] | None = None) -> SpanExporter:
+    """The official OTLP span exporter for ``protocol`` (``http/protobuf`` or ``grpc``).
+
+    ``endpoint``/``headers`` are passed only when given; otherwise the exporter reads
+    ``OTEL_EXPORTER_OTLP_*`` itself. An HTTP endpoint without a path gets ``/v1/traces``.
     """
-    headers = settings.otlp_headers or None
-    if settings.otlp_protocol == "grpc":
+    if protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
 
-        return GrpcExporter(endpoint=endpoint, headers=headers)
-    if settings.otlp_protocol == "http/json":
-        logger.warning("fluxloop-otel: OTLP http/json is not supported by the Python exporters; using http/protobuf")
+        return GrpcExporter(endpoint=endpoint, headers=dict(headers) if headers else None)
+    if protocol == "http/json":
+        logger.warning("fluxloop-otel: the Python OTLP exporters have no http/json; using http/protobuf")
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
 
-    return HttpExporter(endpoint=endpoint, headers=headers)
+    return HttpExporter(endpoint=http_traces_url(endpoint) if endpoint else None, headers=headers or None)
 
 
-def build_otlp_processor(settings: "Settings", endpoint: str | None) -> SpanProcessor:
-    """A BatchSpanProcessor (configured by ``OTEL_BSP_*``) around the OTLP exporter."""
-    exporter = build_otlp_exporter(settings, endpoint)
-    if not settings.otlp_capture_content:
-        from fluxloop_otel.export.content_filter import ContentFilteringExporter
-
+def guarded_batch_processor(exporter: SpanExporter, capture_content: bool = True, **options: Any) -> GuardedBatchSpanProcessor:
+    """``exporter`` behind the content filter (when ``capture_content`` is False), the guard and a batch processor."""
+    if not capture_content:
         exporter = ContentFilteringExporter(exporter)
-    return BatchSpanProcessor(exporter)
+    return GuardedBatchSpanProcessor(GuardedExporter(exporter), **options)
+
+
+def build_otlp_processor(settings: "Settings", endpoint: str | None) -> GuardedBatchSpanProcessor:
+    """The OTLP span processor for ``settings`` (``endpoint`` only when ``configure()`` gave one)."""
+    exporter = build_otlp_exporter(settings.otlp_protocol, endpoint, settings.otlp_headers)
+    return guarded_batch_processor(exporter, settings.otlp_capture_content)

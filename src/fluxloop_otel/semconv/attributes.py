@@ -121,6 +121,8 @@ FLUXLOOP_STREAM_CHUNKS = "fluxloop.stream.chunks"
 FLUXLOOP_STREAM_END_REASON = "fluxloop.stream.end_reason"
 #: Set to True on spans whose content could not be serialized or redacted.
 FLUXLOOP_CONTENT_DROPPED = "fluxloop.content.dropped"
+#: Set to True on spans sent to an OTLP backend without their content (``otlp_capture_content=False``).
+FLUXLOOP_CONTENT_WITHHELD = "fluxloop.content.withheld"
 
 #: Attributes that carry user content (prompts, messages, arguments, results, documents).
 CONTENT_ATTRIBUTES: frozenset[str] = frozenset(
@@ -133,6 +135,11 @@ CONTENT_ATTRIBUTES: frozenset[str] = frozenset(
         GEN_AI_TOOL_CALL_RESULT,
         GEN_AI_RETRIEVAL_QUERY_TEXT,
         GEN_AI_RETRIEVAL_DOCUMENTS,
+        _gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS,
+        _gen_ai.GEN_AI_PROMPT,
+        _gen_ai.GEN_AI_COMPLETION,
+        SpanAttributes.LLM_PROMPTS,
+        SpanAttributes.LLM_PROMPT_TEMPLATE_VARIABLES,
     }
 )
 #: Prefixes of attributes that carry user content (flattened OpenInference lists).
@@ -140,6 +147,7 @@ CONTENT_ATTRIBUTE_PREFIXES: tuple[str, ...] = (
     RETRIEVAL_DOCUMENTS + ".",
     SpanAttributes.LLM_INPUT_MESSAGES + ".",
     SpanAttributes.LLM_OUTPUT_MESSAGES + ".",
+    SpanAttributes.LLM_PROMPTS + ".",
     SpanAttributes.EMBEDDING_EMBEDDINGS + ".",
 )
 

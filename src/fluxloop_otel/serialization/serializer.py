@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, Callable
 
+from fluxloop_otel import _json
 from fluxloop_otel.serialization.redaction import MASK, SecretMasker
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class Serializer:
     def encode(self, jsonable: Any) -> str:
         """JSON text of an already JSON-compatible value, capped."""
         try:
-            text = _encoder.encode(jsonable)
+            text = _json.dumps(jsonable)
         except Exception as exc:  # only reachable through a broken redact hook result
             self.errors += 1
             text = _encoder.encode(f"<unserializable: {type(exc).__name__}>")

@@ -15,14 +15,19 @@ import uuid
 _LOW64 = (1 << 64) - 1
 
 
+def _uuid_text(value: int) -> str:
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def trace_uuid(trace_id: int) -> str:
     """FluxLoop trace id (UUID string) of an OTel trace id."""
-    return str(uuid.UUID(int=trace_id))
+    return _uuid_text(trace_id)
 
 
 def observation_uuid(trace_id: int, span_id: int) -> str:
     """FluxLoop observation id (UUID string) of an OTel span."""
-    return str(uuid.UUID(int=((trace_id >> 64) << 64) | span_id))
+    return _uuid_text(((trace_id >> 64) << 64) | span_id)
 
 
 def workflow_root_span_id(trace_id: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -11,6 +10,7 @@ from typing import Iterable
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from fluxloop_otel import _json
 from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, observation_record, trace_record
 from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
 
@@ -26,6 +26,19 @@ def default_directory() -> str:
     return os.environ.get("FLUXLOOP_OFFLINE_DIR") or DEFAULT_DIRECTORY
 
 
+def _plain_attributes(span: ReadableSpan) -> dict:
+    """A plain-dict copy of the span's attributes.
+
+    The SDK exposes them through a read-only proxy over ``BoundedAttributes`` whose
+    lookups run in Python; the writer reads each span's attributes a dozen times, so it
+    copies the underlying dict once (falling back to the public mapping).
+    """
+    inner = getattr(getattr(span, "_attributes", None), "_dict", None)
+    if type(inner) is dict:
+        return dict(inner)
+    return dict(span.attributes or {})
+
+
 def span_view(span: ReadableSpan) -> SpanView:
     """The record builder's view of an SDK span."""
     context = span.context
@@ -39,24 +52,24 @@ def span_view(span: ReadableSpan) -> SpanView:
         name=span.name,
         start_time_ns=span.start_time or 0,
         end_time_ns=span.end_time or span.start_time or 0,
-        attributes=span.attributes or {},
+        attributes=_plain_attributes(span),
         status_code=status.status_code.name,
         status_message=status.description,
         events=[SpanEvent(event.name, event.attributes or {}) for event in span.events],
     )
 
 
-def record_lines(view: SpanView, include_foreign_spans: bool = True, daily_files: bool = False) -> Iterable[tuple[str, str]]:
-    """``(file name, JSON line)`` pairs for one span: its observation and, for roots, its trace."""
+def record_lines(view: SpanView, include_foreign_spans: bool = True, daily_files: bool = False) -> Iterable[tuple[str, bytes]]:
+    """``(file name, JSONL line)`` pairs for one span: its observation and, for roots, its trace."""
     suffix = ""
     if daily_files:
         suffix = "_" + time.strftime("%Y%m%d", time.localtime(view.end_time_ns / 1e9))
     observation = observation_record(view, include_foreign_spans)
     if observation is not None:
-        yield f"observations{suffix}.jsonl", json.dumps(observation) + "\n"
+        yield f"observations{suffix}.jsonl", _json.dumps_line(observation)
     trace = trace_record(view)
     if trace is not None:
-        yield f"traces{suffix}.jsonl", json.dumps(trace) + "\n"
+        yield f"traces{suffix}.jsonl", _json.dumps_line(trace)
 
 
 class FluxLoopJsonlSpanProcessor(SpanProcessor):
@@ -125,5 +138,5 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
     def shutdown(self) -> None:
         self._writer.shutdown()
 
-    def _convert(self, span: ReadableSpan) -> Iterable[tuple[str, str]]:
+    def _convert(self, span: ReadableSpan) -> Iterable[tuple[str, bytes]]:
         return list(record_lines(span_view(span), self.include_foreign_spans, self.daily_files))

@@ -7,11 +7,11 @@ records from the same spans.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from fluxloop_otel import _json
 from fluxloop_otel.export.fluxloop.ids import observation_uuid, trace_uuid, workflow_root_span_id
 from fluxloop_otel.semconv import attributes as A
 
@@ -91,7 +91,7 @@ def _decode(value: Any, mime: Any) -> Any:
         return list(value) if isinstance(value, tuple) else value
     if mime == A.MIME_JSON:
         try:
-            return json.loads(value)
+            return _json.loads(value)
         except ValueError:
             return value
     return value
@@ -100,7 +100,7 @@ def _decode(value: Any, mime: Any) -> Any:
 def _json_object(value: Any) -> dict[str, Any]:
     if isinstance(value, str) and value:
         try:
-            decoded = json.loads(value)
+            decoded = _json.loads(value)
         except ValueError:
             return {"value": value}
         return decoded if isinstance(decoded, dict) else {"value": decoded}

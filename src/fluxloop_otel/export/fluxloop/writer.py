@@ -27,8 +27,8 @@ from typing import Any, Callable, Iterable
 
 logger = logging.getLogger("fluxloop_otel.export")
 
-#: ``convert(item)`` returns ``(file name, line)`` pairs; lines end with "\n".
-Converter = Callable[[Any], Iterable[tuple[str, str]]]
+#: ``convert(item)`` returns ``(file name, line)`` pairs; lines are UTF-8 bytes ending in b"\n".
+Converter = Callable[[Any], Iterable[tuple[str, bytes]]]
 
 _MAX_WRITE = 1 << 20  # bytes per os.write
 
@@ -186,7 +186,7 @@ class JsonlWriter:
     def _drain(self) -> None:
         queue = self._queue
         while queue:
-            pending: dict[str, list[str]] = {}
+            pending: dict[str, list[bytes]] = {}
             requests: list[_FlushRequest] = []
             count = 0
             oldest: float | None = None
@@ -213,9 +213,9 @@ class JsonlWriter:
             for request in requests:
                 request.done.set()
 
-    def _write_lines(self, file_name: str, lines: list[str]) -> None:
+    def _write_lines(self, file_name: str, lines: list[bytes]) -> None:
         path = os.path.join(self.directory, file_name)
-        data = "".join(lines).encode("utf-8", errors="surrogatepass")
+        data = b"".join(lines)
         try:
             fd = self._open(path)
             _write_all(fd, data)

@@ -1,0 +1,48 @@
+"""JSON encoding for the hot path and the writer: orjson when available, stdlib otherwise.
+
+Both produce compact UTF-8 JSON; anything orjson refuses (integers beyond 64 bits, lone
+surrogates) falls back to the standard library, so results are always valid JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+try:  # orjson is a dependency; the fallback keeps exotic platforms working
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised only where orjson has no wheel
+    _orjson = None
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text of a JSON-compatible value."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(value).decode("utf-8")
+        except (TypeError, ValueError):
+            pass
+    return _compact.encode(value)
+
+
+def dumps_line(value: Any) -> bytes:
+    """One JSONL line (UTF-8 bytes ending in a newline)."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(value, option=_orjson.OPT_APPEND_NEWLINE)
+        except (TypeError, ValueError):
+            pass
+    return (_ascii.encode(value) + "\n").encode("ascii")
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON text; raises ValueError on invalid input."""
+    if _orjson is not None:
+        try:
+            return _orjson.loads(text)
+        except ValueError:
+            pass  # orjson is stricter on some inputs (e.g. huge integers): let json decide
+    return json.loads(text)
