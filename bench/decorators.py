@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import interleaved, per_call_us, print_table, rss_mb  # noqa: E402
+from _harness import Cost, interleaved, per_call, print_table, rss_mb  # noqa: E402
 
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult  # noqa: E402
@@ -70,16 +70,16 @@ def decorator_costs(rounds: int, calls: int, directory: str) -> None:
     aagent = fl.agent()(aplain)
 
     def sync_variant(fn):  # noqa: ANN001, ANN202
-        return lambda n: per_call_us(lambda: fn("what is the capital of France?"), n)
+        return lambda n: per_call(lambda: fn("what is the capital of France?"), n)
 
     loop = asyncio.new_event_loop()
 
     def async_variant(fn):  # noqa: ANN001, ANN202
-        async def many(n: int) -> float:
-            start = time.perf_counter_ns()
+        async def many(n: int) -> Cost:
+            wall, cpu = time.perf_counter_ns(), time.thread_time_ns()
             for _ in range(n):
                 await fn("what is the capital of France?")
-            return (time.perf_counter_ns() - start) / n / 1000
+            return Cost((time.perf_counter_ns() - wall) / n / 1000, (time.thread_time_ns() - cpu) / n / 1000)
 
         return lambda n: loop.run_until_complete(many(n))
 

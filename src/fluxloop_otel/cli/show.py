@@ -88,7 +88,7 @@ def _duration_ms(record: dict[str, Any]) -> float | None:
     return (end - start).total_seconds() * 1000
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def _short(value: Any, limit: int = 64) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
