@@ -124,6 +124,14 @@ FLUXLOOP_CONTENT_DROPPED = "fluxloop.content.dropped"
 #: Set to True on spans sent to an OTLP backend without their content (``otlp_capture_content=False``).
 FLUXLOOP_CONTENT_WITHHELD = "fluxloop.content.withheld"
 
+# --- LangGraph (no convention defines these) ---------------------------------------------
+#: Name of the LangGraph node a ``chain`` span runs.
+LANGGRAPH_NODE = "langgraph.node"
+#: Superstep of the LangGraph run in which the node ran.
+LANGGRAPH_STEP = "langgraph.step"
+#: Set to True on spans that ended with a LangGraph interrupt (human in the loop), not an error.
+LANGGRAPH_INTERRUPTED = "langgraph.interrupted"
+
 #: Attributes that carry user content (prompts, messages, arguments, results, documents).
 CONTENT_ATTRIBUTES: frozenset[str] = frozenset(
     {

@@ -1,0 +1,178 @@
+"""Zero-code tracing of LangChain and LangGraph.
+
+Usage
+-----
+
+.. code-block:: python
+
+    from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
+
+    LangChainInstrumentor().instrument()            # spans go where fluxloop-otel's runtime sends them
+    LangChainInstrumentor().instrument(tracer_provider=provider)   # or to this provider
+
+``fluxloop_otel.configure()`` does the first call for you when langchain-core is importable
+(``instrument_langchain=False`` / ``FLUXLOOP_INSTRUMENT_LANGCHAIN=false`` turns it off), and
+``opentelemetry-instrument python app.py`` finds it through the ``opentelemetry_instrumentor``
+entry point. ``instrument(hide_internal_runnables=True)`` (or
+``FLUXLOOP_LANGCHAIN_HIDE_INTERNAL=true``) leaves LangChain's plumbing runnables
+(sequences, lambdas, LangGraph channel writes) out of the trace, re-parenting their children.
+
+Every callback manager gets exactly one fluxloop-otel callback handler (a wrapt wrapper of
+``BaseCallbackManager.__init__``); chat models, LLMs, retrievers, the LangGraph loop and
+LangChain's per-run context copy are wrapped so that spans started inside a component are
+its children (see ``_propagation``); ``Embeddings`` methods are wrapped for ``embedding``
+spans. ``uninstrument()`` unwraps all of it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Collection
+
+import wrapt
+from opentelemetry import trace as trace_api
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
+from opentelemetry.instrumentation.utils import unwrap
+
+from fluxloop_otel.instrumentation.langchain.package import _instruments
+from fluxloop_otel.version import __version__
+
+HIDE_INTERNAL_ENV = "FLUXLOOP_LANGCHAIN_HIDE_INTERNAL"
+
+#: (module, attribute path, wrapper factory name) of the context-propagation patches.
+_LANGCHAIN_SCOPES = (
+    ("langchain_core.language_models.chat_models", "BaseChatModel.generate", "scoped_call"),
+    ("langchain_core.language_models.chat_models", "BaseChatModel.agenerate", "scoped_coroutine"),
+    ("langchain_core.language_models.chat_models", "BaseChatModel.stream", "scoped_iterator"),
+    ("langchain_core.language_models.chat_models", "BaseChatModel.astream", "scoped_async_iterator"),
+    ("langchain_core.language_models.llms", "BaseLLM.generate", "scoped_call"),
+    ("langchain_core.language_models.llms", "BaseLLM.agenerate", "scoped_coroutine"),
+    ("langchain_core.language_models.llms", "BaseLLM.stream", "scoped_iterator"),
+    ("langchain_core.language_models.llms", "BaseLLM.astream", "scoped_async_iterator"),
+    ("langchain_core.retrievers", "BaseRetriever.invoke", "scoped_call"),
+    ("langchain_core.retrievers", "BaseRetriever.ainvoke", "scoped_coroutine"),
+)
+_LANGGRAPH_SCOPES = (
+    ("langgraph.pregel.main", "Pregel.stream", "scoped_iterator"),
+    ("langgraph.pregel.main", "Pregel.astream", "scoped_async_iterator"),
+)
+_CONFIG_CONTEXT = ("langchain_core.runnables.config", "_set_config_context")
+_LANGGRAPH_CONFIG_CONTEXT = ("langgraph._internal._runnable", "_set_config_context")
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class _BaseCallbackManagerInit:
+    """wrapt wrapper of ``BaseCallbackManager.__init__``: add the handler once, inheritable."""
+
+    __slots__ = ("_handler",)
+
+    def __init__(self, handler: Any) -> None:
+        self._handler = handler
+
+    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        wrapped(*args, **kwargs)
+        handler_type = type(self._handler)
+        # Managers are copied and merged all the time, with their handler lists: never add twice.
+        for handler in instance.inheritable_handlers:
+            if isinstance(handler, handler_type):
+                return
+        for handler in instance.handlers:
+            if isinstance(handler, handler_type):
+                return
+        instance.add_handler(self._handler, True)
+
+
+class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """OpenTelemetry instrumentor for LangChain and LangGraph (``fluxloop_langchain`` entry point)."""
+
+    _handler: Any = None
+    _config_hook: Any = None
+    _embeddings: Any = None
+    _wrapped: list[tuple[Any, str]] = []
+    _langgraph_pending = False
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _instruments
+
+    def _instrument(self, **kwargs: Any) -> None:
+        from fluxloop_otel.instrumentation.langchain._handler import FluxLoopCallbackHandler
+
+        provider = kwargs.get("tracer_provider")
+        tracer = trace_api.get_tracer(__name__, __version__, provider) if provider is not None else None
+        hide = kwargs.get("hide_internal_runnables")
+        hide_plumbing = _env_flag(HIDE_INTERNAL_ENV) if hide is None else bool(hide)
+        self._handler = FluxLoopCallbackHandler(tracer, hide_plumbing=hide_plumbing)
+        self._wrapped = []
+        self._instrument_callback_managers()
+        self._instrument_context_propagation()
+        self._instrument_embeddings(tracer)
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        self._uninstrument_embeddings()
+        self._uninstrument_wrapped()  # context propagation and callback managers
+        self._handler.enabled = False
+        self._handler = self._config_hook = None
+
+    # -- callback managers ------------------------------------------------------------------------
+    def _instrument_callback_managers(self) -> None:
+        self._wrap("langchain_core.callbacks.base", "BaseCallbackManager.__init__", _BaseCallbackManagerInit(self._handler))
+
+    # -- context propagation ----------------------------------------------------------------------
+    def _instrument_context_propagation(self) -> None:
+        from fluxloop_otel.instrumentation.langchain import _propagation
+
+        self._config_hook = _propagation.ConfigContextHook(self._handler.runs)
+        self._wrap(*_CONFIG_CONTEXT, self._config_hook)
+        for module, name, wrapper in _LANGCHAIN_SCOPES:
+            self._wrap(module, name, getattr(_propagation, wrapper))
+        self._langgraph_pending = True
+        wrapt.register_post_import_hook(self._instrument_langgraph, "langgraph.pregel.main")
+
+    def _instrument_langgraph(self, module: Any) -> None:
+        """Post-import hook (runs at once if LangGraph is already imported)."""
+        from fluxloop_otel.instrumentation.langchain import _propagation
+
+        if not self._langgraph_pending or self._config_hook is None:
+            return
+        self._langgraph_pending = False
+        try:
+            self._wrap(*_LANGGRAPH_CONFIG_CONTEXT, self._config_hook)
+            for module_name, name, wrapper in _LANGGRAPH_SCOPES:
+                self._wrap(module_name, name, getattr(_propagation, wrapper))
+        except Exception:  # an unknown LangGraph layout: parentage still holds, propagation is partial
+            pass
+
+    # -- embeddings -------------------------------------------------------------------------------
+    def _instrument_embeddings(self, tracer: Any) -> None:
+        from fluxloop_otel.instrumentation.langchain._embeddings import EmbeddingsPatcher
+
+        self._embeddings = EmbeddingsPatcher(tracer)
+        self._embeddings.patch()
+
+    def _uninstrument_embeddings(self) -> None:
+        if self._embeddings is not None:
+            self._embeddings.unpatch()
+            self._embeddings = None
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _wrap(self, module: str, name: str, wrapper: Any) -> None:
+        import importlib
+
+        owner: Any = importlib.import_module(module)
+        path = name.split(".")
+        for part in path[:-1]:
+            owner = getattr(owner, part)
+        wrapt.wrap_function_wrapper(owner, path[-1], wrapper)
+        self._wrapped.append((owner, path[-1]))
+
+    def _uninstrument_wrapped(self) -> None:
+        self._langgraph_pending = False
+        for owner, attribute in reversed(self._wrapped):
+            unwrap(owner, attribute)
+        self._wrapped = []
+
+
+__all__ = ["LangChainInstrumentor", "HIDE_INTERNAL_ENV"]

@@ -1,0 +1,127 @@
+"""LangChain values as span content, and the attributes every run shares (tags, metadata, session).
+
+Messages, documents and prompt values become small plain dicts before serialization: the
+serializer then walks a few keys instead of a full pydantic dump.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from langchain_core.documents import Document
+from langchain_core.messages import BaseMessage
+from langchain_core.prompt_values import PromptValue
+
+from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.serialization import Serializer
+
+_MAX_DEPTH = 12
+_SCALARS = (str, int, float, bool, type(None))
+
+#: Tags LangChain and LangGraph add for their own bookkeeping.
+_INTERNAL_TAG_PREFIXES = ("seq:step:", "graph:step:", "langsmith:", "map:key:", "branch:", "condition:")
+#: Metadata LangChain and LangGraph add for their own bookkeeping.
+_INTERNAL_METADATA_PREFIXES = ("langgraph_", "ls_", "checkpoint_", "__", "lc_")
+_SESSION_KEYS = ("thread_id", "session_id", "conversation_id")
+_USER_KEYS = ("user_id",)
+_NOT_USER_METADATA = frozenset(_SESSION_KEYS + _USER_KEYS + ("run_attempt", "checkpoint_ns"))
+
+
+def message_dict(message: BaseMessage) -> dict[str, Any]:
+    """A LangChain message as ``{type, content, [name, tool_calls, tool_call_id]}``."""
+    data: dict[str, Any] = {"type": message.type, "content": message.content}
+    if message.name:
+        data["name"] = message.name
+    tool_calls = getattr(message, "tool_calls", None)
+    if tool_calls:
+        data["tool_calls"] = [{"name": c.get("name"), "args": c.get("args"), "id": c.get("id")} for c in tool_calls]
+    tool_call_id = getattr(message, "tool_call_id", None)
+    if tool_call_id:
+        data["tool_call_id"] = tool_call_id
+    return data
+
+
+def document_dict(document: Document) -> dict[str, Any]:
+    data: dict[str, Any] = {"page_content": document.page_content}
+    if document.metadata:
+        data["metadata"] = document.metadata
+    if document.id is not None:
+        data["id"] = document.id
+    return data
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """``value`` with LangChain objects replaced by plain dicts; other values left to the serializer."""
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    if depth >= _MAX_DEPTH:
+        return value
+    if cls is dict:
+        return {key: plain(item, depth + 1) for key, item in value.items()}
+    if cls is list or cls is tuple:
+        return [plain(item, depth + 1) for item in value]
+    if isinstance(value, BaseMessage):
+        return message_dict(value)
+    if isinstance(value, Document):
+        return document_dict(value)
+    if isinstance(value, PromptValue):
+        messages = getattr(value, "messages", None)
+        if messages is not None:
+            return {"messages": [message_dict(m) for m in messages]}
+        return value.to_string()
+    return value
+
+
+def encode(value: Any, serializer: Serializer, field: str) -> tuple[str, str | None]:
+    """Attribute text for a value and its mime type (``None`` = text/plain)."""
+    if type(value) is str:
+        return serializer.text(value), None
+    return serializer.dumps(plain(value), field), A.MIME_JSON
+
+
+def user_tags(tags: Sequence[str] | None) -> list[str]:
+    if not tags:
+        return []
+    return [tag for tag in tags if isinstance(tag, str) and not tag.startswith(_INTERNAL_TAG_PREFIXES)]
+
+
+def session_id(metadata: Mapping[str, Any] | None) -> str | None:
+    """The LangGraph ``thread_id`` (or a ``session_id``) carried in run metadata."""
+    if not metadata:
+        return None
+    for key in _SESSION_KEYS:
+        value = metadata.get(key)
+        if value is not None and isinstance(value, (str, int)):
+            return str(value)
+    return None
+
+
+def shared_attributes(
+    tags: Sequence[str] | None, metadata: Mapping[str, Any] | None, serializer: Serializer
+) -> dict[str, Any]:
+    """Tags, user metadata, session and user ids of a run (what every span kind records)."""
+    attributes: dict[str, Any] = {}
+    kept = user_tags(tags)
+    if kept:
+        attributes[A.TAG_TAGS] = kept
+    if not metadata:
+        return attributes
+    user: dict[str, Any] | None = None
+    for key, value in metadata.items():
+        if type(key) is not str:
+            continue
+        if key in _NOT_USER_METADATA or key.startswith(_INTERNAL_METADATA_PREFIXES):
+            continue
+        if user is None:
+            user = {}
+        user[key] = value
+    if user:
+        attributes[A.METADATA] = serializer.dumps(user, "metadata")
+    session = session_id(metadata)
+    if session is not None:
+        attributes[A.SESSION_ID] = session
+    user_id = metadata.get("user_id")
+    if isinstance(user_id, (str, int)):
+        attributes[A.USER_ID] = str(user_id)
+    return attributes

@@ -1,0 +1,189 @@
+"""``Embeddings.embed_query`` / ``embed_documents`` (and async) -> ``embedding`` spans.
+
+LangChain's callbacks do not report embedding calls, and every provider overrides these
+methods, so they are wrapped (wrapt) on each ``Embeddings`` subclass: the ones that exist
+when instrumentation starts, and, through an ``__init_subclass__`` hook on ``Embeddings``,
+the ones defined later. A call made inside another embedding call (the default
+``aembed_query`` runs ``embed_query`` in a thread) records one span, not two.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any, Callable
+
+import wrapt
+from opentelemetry import trace as trace_api
+from opentelemetry.instrumentation.utils import unwrap
+
+from fluxloop_otel.core import runtime as _runtime
+from fluxloop_otel.core import spans
+from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.semconv.observation_types import ObservationType, spec_for
+
+_SPEC = spec_for(ObservationType.EMBEDDING)
+#: Method name -> whether it is a coroutine function.
+METHODS = {"embed_documents": False, "embed_query": False, "aembed_documents": True, "aembed_query": True}
+_inside: contextvars.ContextVar[bool] = contextvars.ContextVar("fluxloop_otel_in_embedding", default=False)
+
+
+def _model(instance: Any) -> str | None:
+    for key in ("model", "model_name", "deployment", "model_id"):
+        value = getattr(instance, key, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _provider(instance: Any) -> str | None:
+    package = type(instance).__module__.split(".", 1)[0]
+    if package.startswith("langchain_") and package not in ("langchain_core", "langchain_community"):
+        return package[len("langchain_") :]
+    return None
+
+
+class EmbeddingCall:
+    """wrapt wrapper of one embed method: start a span, call, record count and dimension."""
+
+    __slots__ = ("is_async", "tracer")
+
+    def __init__(self, is_async: bool, tracer: trace_api.Tracer | None) -> None:
+        self.is_async = is_async
+        self.tracer = tracer
+
+    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        rt = _runtime.current
+        if rt is None:
+            rt = _runtime.get()
+        if instance is None or not rt.enabled or _inside.get():
+            return wrapped(*args, **kwargs)
+        if self.is_async:
+            return self._call_async(rt, wrapped, instance, args, kwargs)
+        span, tokens = self._start(rt, instance, args, kwargs)
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            self._fail(span, tokens, exc)
+            raise
+        self._finish(rt, span, tokens, result)
+        return result
+
+    async def _call_async(
+        self, rt: _runtime.Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        span, tokens = self._start(rt, instance, args, kwargs)
+        try:
+            result = await wrapped(*args, **kwargs)
+        except BaseException as exc:
+            self._fail(span, tokens, exc)
+            raise
+        self._finish(rt, span, tokens, result)
+        return result
+
+    def _start(self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, tuple[Any, Any]]:
+        name = type(instance).__name__
+        model = _model(instance)
+        attributes: dict[str, Any] = _SPEC.static_attributes(name)
+        if model:
+            attributes[A.GEN_AI_REQUEST_MODEL] = model
+            attributes[A.EMBEDDING_MODEL_NAME] = model
+        provider = _provider(instance)
+        if provider:
+            attributes[A.GEN_AI_PROVIDER_NAME] = provider
+        texts = args[0] if args else next(iter(kwargs.values()), None)
+        if rt.capture_content and texts is not None:
+            if isinstance(texts, str):
+                attributes[A.INPUT_VALUE] = rt.serializer.text(texts)
+            else:
+                attributes[A.INPUT_VALUE] = rt.serializer.dumps(texts, "input")
+                attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
+        span = (self.tracer or rt.tracer).start_span(_SPEC.span_name(name, model), attributes=attributes)
+        return span, (_inside.set(True), spans.attach(span))
+
+    @staticmethod
+    def _release(tokens: tuple[Any, Any]) -> None:
+        spans.safe_detach(tokens[1])
+        _inside.reset(tokens[0])
+
+    def _fail(self, span: Any, tokens: tuple[Any, Any], exc: BaseException) -> None:
+        self._release(tokens)
+        spans.record_error(span, exc)
+        span.end()
+
+    def _finish(self, rt: _runtime.Runtime, span: Any, tokens: tuple[Any, Any], result: Any) -> None:
+        self._release(tokens)
+        try:
+            attributes = spans.output_attributes(rt, ObservationType.EMBEDDING, result, True, True)
+            if attributes:
+                span.set_attributes(attributes)
+        finally:
+            span.end()
+
+
+def _subclasses(root: type) -> list[type]:
+    found: list[type] = []
+    pending = [root]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            if sub not in found:
+                found.append(sub)
+                pending.append(sub)
+    return found
+
+
+class EmbeddingsPatcher:
+    """Wraps the embed methods of every ``Embeddings`` subclass, present and future."""
+
+    def __init__(self, tracer: trace_api.Tracer | None) -> None:
+        self._tracer = tracer
+        self._patched: list[tuple[type, str]] = []
+        self._root: type | None = None
+        self._hook: Any = None
+
+    def patch(self) -> None:
+        from langchain_core.embeddings import Embeddings
+
+        self._root = Embeddings
+        for cls in [Embeddings, *_subclasses(Embeddings)]:
+            self.patch_class(cls)
+        self._install_subclass_hook(Embeddings)
+
+    def unpatch(self) -> None:
+        if self._root is not None and self._hook is not None and self._root.__dict__.get("__init_subclass__") is self._hook:
+            delattr(self._root, "__init_subclass__")
+        for cls, name in reversed(self._patched):
+            unwrap(cls, name)
+        self._patched.clear()
+        self._root = None
+
+    def patch_class(self, cls: type) -> None:
+        """Wrap the embed methods ``cls`` defines itself (inherited ones are already wrapped)."""
+        for name, is_async in METHODS.items():
+            method = cls.__dict__.get(name)
+            if method is None or isinstance(method, wrapt.ObjectProxy) or getattr(method, "__isabstractmethod__", False):
+                continue
+            if not callable(method):
+                continue
+            try:
+                wrapt.wrap_function_wrapper(cls, name, EmbeddingCall(is_async, self._tracer))
+            except Exception:  # an exotic class (slots, frozen metaclass): leave it untraced
+                continue
+            self._patched.append((cls, name))
+
+    def _install_subclass_hook(self, root: type) -> None:
+        # Python has no wrapt-able "a subclass was defined" point: a cooperative
+        # __init_subclass__ on Embeddings itself (removed again by unpatch()).
+        if "__init_subclass__" in root.__dict__:
+            return
+        patcher = self
+
+        def __init_subclass__(cls: type, **kwargs: Any) -> None:
+            super(root, cls).__init_subclass__(**kwargs)  # type: ignore[misc]
+            try:
+                patcher.patch_class(cls)
+            except Exception:
+                pass
+
+        self._hook = classmethod(__init_subclass__)
+        root.__init_subclass__ = self._hook  # type: ignore[attr-defined]

@@ -1,0 +1,338 @@
+"""``FluxLoopCallbackHandler``: LangChain run callbacks -> OpenTelemetry spans.
+
+One handler serves every callback manager (the instrumentor adds it to each one). It is
+synchronous and ``run_inline``, so async managers call it in the caller's task, where
+the OTel context of the caller is visible. Each run kind's attributes come from its own
+module (``_chains``, ``_chat``, ``_tools``, ``_retrievers``); this module only opens and
+closes spans, links parents and records outcomes. Nothing it does can raise into the chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from typing import Any, Callable, Mapping, Sequence, TypeVar
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from opentelemetry import context as context_api
+from opentelemetry import trace as trace_api
+from opentelemetry.trace import Status, StatusCode
+
+from fluxloop_otel.core import runtime as _runtime
+from fluxloop_otel.core.spans import record_error
+from fluxloop_otel.instrumentation.langchain import _chains, _chat, _retrievers, _tools
+from fluxloop_otel.instrumentation.langchain._propagation import RUN_KEY, claim_scope
+from fluxloop_otel.instrumentation.langchain._runs import AGENT, CHAIN, HIDDEN, LLM, NODE, RETRIEVER, TOOL, Run, RunMap
+from fluxloop_otel.semconv import attributes as A
+
+logger = logging.getLogger("fluxloop_otel.instrumentation.langchain")
+
+F = TypeVar("F", bound=Callable[..., Any])
+_reported: set[str] = set()
+
+
+def _guarded(method: F) -> F:
+    """Run a callback so that no exception ever leaves it (logged once per callback)."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            method(self, *args, **kwargs)
+        except Exception as exc:
+            if name not in _reported:
+                _reported.add(name)
+                logger.warning("fluxloop-otel: LangChain %s callback failed (%r); tracing continues", name, exc, exc_info=True)
+
+    return guarded  # type: ignore[return-value]
+
+
+def _outcome(error: BaseException) -> str:
+    """``error``, or why a run stopped without failing: ``interrupt``, ``closed``, ``cancelled``, ``bubble``."""
+    if isinstance(error, GeneratorExit):
+        return "closed"
+    if isinstance(error, asyncio.CancelledError):
+        return "cancelled"
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if "GraphInterrupt" in names:
+        return "interrupt"
+    if "GraphBubbleUp" in names:  # LangGraph control flow (Command to a parent graph)
+        return "bubble"
+    return "error"
+
+
+def end_evicted(run: Run) -> None:
+    """End the span of a run the bounded map dropped (its end never arrived)."""
+    if run.owned:
+        run.span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, "evicted")
+        run.span.end()
+
+
+class FluxLoopCallbackHandler(BaseCallbackHandler):
+    """Turns LangChain runs into spans; one instance per instrumentor."""
+
+    run_inline = True
+    raise_error = False
+
+    def __init__(self, tracer: trace_api.Tracer | None = None, hide_plumbing: bool = False, max_runs: int = 10_000) -> None:
+        super().__init__()
+        #: A fixed tracer (``instrument(tracer_provider=...)``), else the active runtime's.
+        self.tracer = tracer
+        self.hide_plumbing = hide_plumbing
+        self.runs = RunMap(max_runs, on_evict=end_evicted)
+        #: False once uninstrumented: managers made earlier keep the handler, which then starts nothing.
+        self.enabled = True
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _runtime(self) -> _runtime.Runtime | None:
+        if not self.enabled:
+            return None
+        rt = _runtime.current
+        if rt is None:
+            rt = _runtime.get()
+        return rt if rt.enabled else None
+
+    def _parent_context(self, parent_run_id: UUID | None) -> context_api.Context:
+        """The parent run's context; the current one for roots and inside the parent's own scope."""
+        current = context_api.get_current()
+        if parent_run_id is None or current.get(RUN_KEY) == parent_run_id:
+            return current  # the parent's span, or a span started inside it, is current
+        parent = self.runs.get(parent_run_id)
+        return parent.context if parent is not None else current
+
+    def _open(
+        self,
+        rt: _runtime.Runtime,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        kind: int,
+        name: str,
+        span_name: str,
+        attributes: dict[str, Any],
+    ) -> Run:
+        parent = self._parent_context(parent_run_id)
+        span = (self.tracer or rt.tracer).start_span(span_name, context=parent, attributes=attributes)
+        run = Run(span, trace_api.set_span_in_context(span, parent), kind, name)
+        self.runs.add(run_id, run)
+        claim_scope(run_id, run.context)
+        return run
+
+    def _close(self, run_id: UUID) -> tuple[Run | None, _runtime.Runtime]:
+        run = self.runs.pop(run_id)
+        rt = _runtime.current or _runtime.get()
+        if run is not None and not run.owned:
+            run = None
+        return run, rt
+
+    def _fail(self, run_id: UUID, error: BaseException) -> None:
+        run = self.runs.pop(run_id)
+        if run is None or not run.owned:
+            return
+        span = run.span
+        outcome = _outcome(error)
+        if outcome == "error":
+            record_error(span, error)
+        elif outcome == "interrupt":
+            span.set_attribute(A.LANGGRAPH_INTERRUPTED, True)
+            span.add_event("langgraph.interrupt")
+        elif outcome in ("closed", "cancelled"):
+            span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, outcome)
+        span.end()
+
+    # -- chains, agents, LangGraph nodes -----------------------------------------------------------
+    @_guarded
+    def on_chain_start(
+        self,
+        serialized: Mapping[str, Any] | None,
+        inputs: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        rt = self._runtime()
+        if rt is None:
+            return
+        name = _chains.run_name(serialized, kwargs, "chain")
+        kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
+        if kind == HIDDEN:
+            parent = self._parent_context(parent_run_id)
+            self.runs.add(run_id, Run(trace_api.get_current_span(parent), parent, HIDDEN, name, owned=False))
+            return
+        if kind == NODE and parent_run_id is not None:
+            graph = self.runs.get(parent_run_id)
+            if graph is not None and graph.owned and graph.kind == CHAIN:
+                graph.kind = AGENT
+                _chains.promote_to_agent(graph.span, graph.name, metadata)
+        span_name, attributes = _chains.start_attributes(kind, name, inputs, tags, metadata, rt.serializer, rt.capture_content)
+        run = self._open(rt, run_id, parent_run_id, kind, name, span_name, attributes)
+        run.awaiting_input = _chains.is_placeholder(inputs)
+
+    @_guarded
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        run, rt = self._close(run_id)
+        if run is None:
+            return
+        try:
+            attributes = _chains.end_attributes(outputs, kwargs, rt.serializer, rt.capture_content, run.awaiting_input)
+            if attributes:
+                run.span.set_attributes(attributes)
+        finally:
+            run.span.end()
+
+    @_guarded
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._fail(run_id, error)
+
+    # -- chat models and LLMs ---------------------------------------------------------------------
+    @_guarded
+    def on_chat_model_start(
+        self,
+        serialized: Mapping[str, Any] | None,
+        messages: Sequence[Sequence[Any]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._start_generation(serialized, messages[0] if messages else [], run_id, parent_run_id, tags, metadata, kwargs, True)
+
+    @_guarded
+    def on_llm_start(
+        self,
+        serialized: Mapping[str, Any] | None,
+        prompts: Sequence[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._start_generation(serialized, prompts, run_id, parent_run_id, tags, metadata, kwargs, False)
+
+    def _start_generation(
+        self,
+        serialized: Mapping[str, Any] | None,
+        inputs: Sequence[Any],
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        tags: Sequence[str] | None,
+        metadata: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
+        chat: bool,
+    ) -> None:
+        rt = self._runtime()
+        if rt is None:
+            return
+        name = _chains.run_name(serialized, kwargs, "chat_model" if chat else "llm")
+        span_name, attributes = _chat.start_attributes(
+            name, serialized, inputs, kwargs, tags, metadata, rt.serializer, rt.capture_content, chat
+        )
+        run = self._open(rt, run_id, parent_run_id, LLM, name, span_name, attributes)
+        run.started_ns = time.monotonic_ns()
+
+    @_guarded
+    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+        run = self.runs.get(run_id)
+        if run is not None:
+            if not run.first_token_ns:
+                run.first_token_ns = time.monotonic_ns()
+            run.chunks += 1
+
+    @_guarded
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        run, rt = self._close(run_id)
+        if run is None:
+            return
+        try:
+            run.span.set_attributes(_chat.end_attributes(response, run, rt.serializer, rt.capture_content))
+        finally:
+            run.span.end()
+
+    @_guarded
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._fail(run_id, error)
+
+    # -- tools ------------------------------------------------------------------------------------
+    @_guarded
+    def on_tool_start(
+        self,
+        serialized: Mapping[str, Any] | None,
+        input_str: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        rt = self._runtime()
+        if rt is None:
+            return
+        name = _chains.run_name(serialized, kwargs, "tool")
+        span_name, attributes = _tools.start_attributes(
+            name, serialized, input_str, kwargs, tags, metadata, rt.serializer, rt.capture_content
+        )
+        self._open(rt, run_id, parent_run_id, TOOL, name, span_name, attributes)
+
+    @_guarded
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        run, rt = self._close(run_id)
+        if run is None:
+            return
+        try:
+            attributes, error = _tools.end_attributes(output, rt.serializer, rt.capture_content)
+            run.span.set_attributes(attributes)
+            if error is not None:
+                run.span.set_status(Status(StatusCode.ERROR, error))
+        finally:
+            run.span.end()
+
+    @_guarded
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._fail(run_id, error)
+
+    # -- retrievers -------------------------------------------------------------------------------
+    @_guarded
+    def on_retriever_start(
+        self,
+        serialized: Mapping[str, Any] | None,
+        query: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        rt = self._runtime()
+        if rt is None:
+            return
+        name = _chains.run_name(serialized, kwargs, "retriever")
+        span_name, attributes = _retrievers.start_attributes(name, query, tags, metadata, rt.serializer, rt.capture_content)
+        self._open(rt, run_id, parent_run_id, RETRIEVER, name, span_name, attributes)
+
+    @_guarded
+    def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        run, rt = self._close(run_id)
+        if run is None:
+            return
+        try:
+            run.span.set_attributes(_retrievers.end_attributes(documents, rt.serializer, rt.capture_content))
+        finally:
+            run.span.end()
+
+    @_guarded
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._fail(run_id, error)
+
+
+__all__ = ["FluxLoopCallbackHandler", "AGENT", "CHAIN", "HIDDEN", "LLM", "NODE", "RETRIEVER", "TOOL"]

@@ -1,0 +1,85 @@
+"""The run-id -> span map of the callback handler: thread-safe, O(1), bounded.
+
+LangChain reports a run's start and end with the same ``run_id``; between the two the
+map holds the run's span and the context its children start in. Runs whose end never
+arrives (a generator nobody closes) cannot make it grow without bound: past ``limit``
+entries the oldest run is evicted and its span ended.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Hashable
+
+from opentelemetry.context import Context
+from opentelemetry.trace import Span
+
+#: Run kinds (what a run became).
+CHAIN, AGENT, NODE, HIDDEN, LLM, TOOL, RETRIEVER = range(7)
+
+DEFAULT_LIMIT = 10_000
+
+
+class Run:
+    """One LangChain run in flight: its span, and the context its children start in.
+
+    A hidden run (internal plumbing) owns no span: ``span`` and ``context`` are those of
+    its nearest visible ancestor, so its children keep their parentage.
+    """
+
+    __slots__ = ("span", "context", "kind", "owned", "started_ns", "first_token_ns", "chunks", "name", "awaiting_input")
+
+    def __init__(self, span: Span, context: Context, kind: int, name: str, owned: bool = True) -> None:
+        self.span = span
+        self.context = context
+        self.kind = kind
+        self.name = name
+        self.owned = owned
+        self.started_ns = 0
+        self.first_token_ns = 0
+        self.chunks = 0
+        #: A streamed chain starts with a placeholder input; the real one comes with its end.
+        self.awaiting_input = False
+
+
+class RunMap:
+    """``run_id -> Run``; reads are lock-free, inserts evict the oldest runs past ``limit``."""
+
+    __slots__ = ("limit", "_runs", "_lock", "_on_evict")
+
+    def __init__(self, limit: int = DEFAULT_LIMIT, on_evict: Callable[[Run], Any] | None = None) -> None:
+        self.limit = max(int(limit), 1)
+        self._runs: dict[Hashable, Run] = {}
+        self._lock = threading.Lock()
+        self._on_evict = on_evict
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def get(self, run_id: Hashable) -> Run | None:
+        return self._runs.get(run_id)
+
+    def pop(self, run_id: Hashable) -> Run | None:
+        return self._runs.pop(run_id, None)
+
+    def add(self, run_id: Hashable, run: Run) -> None:
+        runs = self._runs
+        runs[run_id] = run
+        if len(runs) > self.limit:
+            self._evict()
+
+    def _evict(self) -> None:
+        evicted: list[Run] = []
+        with self._lock:
+            runs = self._runs
+            while len(runs) > self.limit:
+                try:
+                    oldest = next(iter(runs))
+                except (StopIteration, RuntimeError):  # emptied or resized by another thread
+                    break
+                run = runs.pop(oldest, None)
+                if run is not None:
+                    evicted.append(run)
+        if self._on_evict is not None:
+            for run in evicted:
+                self._on_evict(run)
