@@ -235,6 +235,8 @@ def _activate_integrations(settings: Settings, provider: Any) -> None:
         try:
             instrumentor = LangChainInstrumentor()
             if not instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.instrument(tracer_provider=provider)
+                # No provider: the handler takes its tracer from the active runtime at each
+                # span start, so later configure() calls (another provider) are followed.
+                instrumentor.instrument()
         except Exception as exc:
             logger.warning("fluxloop-otel: LangChain instrumentation failed: %r", exc)
