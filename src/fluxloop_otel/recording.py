@@ -8,7 +8,9 @@ then appends one JSON line per call::
      "kwargs": {"data": {"content": "hi"}, "api_key": "***", "send": "<callable:send>"},
      "timestamp": "2026-01-02T03:04:05.678901"}
 
-This is exactly what the SDK's ``ArgsRecorder`` writes (same keys, masking, callable markers),
+This is what the SDK's ``ArgsRecorder`` writes (same keys, masking, callable markers; one
+deliberate difference: secret-looking *attributes* of plain objects are masked too, where SDK
+0.1.8 writes them in clear),
 so the FluxLoop CLI's replay (``replay_args`` in ``simulation.yaml``) reads it unchanged: it
 takes the last line's ``kwargs``, puts the run's input at ``override_param_path`` and maps
 ``<...>`` callable markers through ``callable_providers``. Recording never raises into the
@@ -126,9 +128,11 @@ def _json_safe(value: Any, depth: int = 0) -> Any:
         }
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         return [MASK if _has_sensitive_keys(item) else _json_safe(item, depth + 1) for item in value]
-    if hasattr(value, "__dict__"):
+    if hasattr(value, "__dict__"):  # unlike the SDK 0.1.8, secret-looking attributes are masked too
         return {
-            str(name): _json_safe(item, depth + 1) for name, item in vars(value).items() if not name.startswith("__")
+            str(name): MASK if is_sensitive_key(str(name)) else _json_safe(item, depth + 1)
+            for name, item in vars(value).items()
+            if not name.startswith("__")
         }
     return value
 
