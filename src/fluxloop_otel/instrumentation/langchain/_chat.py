@@ -174,7 +174,7 @@ def end_attributes(response: Any, run: Run, serializer: Serializer, capture: boo
         text = serializer.dumps(messages, "output")
         attributes[A.GEN_AI_OUTPUT_MESSAGES] = text
         if isinstance(text_only, str) and text_only:
-            attributes[A.OUTPUT_VALUE] = serializer.text(text_only)
+            attributes[A.OUTPUT_VALUE] = serializer.text(str.__str__(text_only))
         else:
             attributes[A.OUTPUT_VALUE] = text
             attributes[A.OUTPUT_MIME_TYPE] = A.MIME_JSON

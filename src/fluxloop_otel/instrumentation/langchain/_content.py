@@ -75,8 +75,8 @@ def plain(value: Any, depth: int = 0) -> Any:
 
 def encode(value: Any, serializer: Serializer, field: str) -> tuple[str, str | None]:
     """Attribute text for a value and its mime type (``None`` = text/plain)."""
-    if type(value) is str:
-        return serializer.text(value), None
+    if isinstance(value, str):  # LangChain returns str subclasses (TextAccessor)
+        return serializer.text(value if type(value) is str else str.__str__(value)), None
     return serializer.dumps(plain(value), field), A.MIME_JSON
 
 
