@@ -7,6 +7,7 @@ the ported SDK sample agent, one ``fluxloop-otel run``; parse/evaluate run in th
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -54,3 +55,12 @@ def ported_experiment(tmp_path_factory: pytest.TempPathFactory) -> Experiment:
     project = tmp_path_factory.mktemp("ported") / "proj"
     shutil.copytree(FIXTURES / "sdk_sample", project, ignore=shutil.ignore_patterns("sdk_trace_summary.jsonl"))
     return fluxloop_run(project)
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment() -> Iterator[None]:
+    """The in-process runner sets FLUXLOOP_OFFLINE_DIR and runner.environment_vars: undo after each test."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)

@@ -32,7 +32,7 @@ from typing import Any, Mapping
 from fluxloop_otel.runner.errors import ConfigError
 from fluxloop_otel.runner.guards import Guards, parse_char_limit, parse_duration
 from fluxloop_otel.runner.paths import resolve_output_dir
-from fluxloop_otel.runner.yamlfile import LineDict, parse_yaml, plain, read_text
+from fluxloop_otel.runner.yamlfile import LineDict, parse_yaml, plain, read_text, type_name
 
 CONFIG_DIRECTORY = "configs"
 SECTION_FILES = ("project.yaml", "input.yaml", "simulation.yaml")
@@ -147,8 +147,8 @@ def _target(value: Any, origin: _Origin, name: str) -> str | None:
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
-    text = repr(value)
-    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+    text = repr(plain(value))
+    return f"{type_name(value)} {text[:60]}{'...' if len(text) > 60 else ''}"
 
 
 # -- building ------------------------------------------------------------------------------------------

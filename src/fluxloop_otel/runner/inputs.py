@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from fluxloop_otel.runner.errors import InputsError
-from fluxloop_otel.runner.yamlfile import parse_yaml, plain, read_text
+from fluxloop_otel.runner.yamlfile import parse_yaml, plain, read_text, type_name
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -75,11 +75,11 @@ def _from_document(data: Any, path: str) -> list[InputEntry]:
             raise InputsError("expected a list of inputs or a mapping with an 'inputs' list", path=path, line=getattr(data, "line", None))
         items = data[key]
         if not isinstance(items, list):
-            raise InputsError(f"expected a list, got {type(items).__name__}", path=path, line=_line(data, key), field=key)
+            raise InputsError(f"expected a list, got {type_name(items)}", path=path, line=_line(data, key), field=key)
     elif isinstance(data, list):
         items = data
     else:
-        raise InputsError(f"expected a list of inputs or a mapping with an 'inputs' list, got {type(data).__name__}", path=path)
+        raise InputsError(f"expected a list of inputs or a mapping with an 'inputs' list, got {type_name(data)}", path=path)
     return [_entry(item, index, path, _line(items, index), f"{key}[{index}]") for index, item in enumerate(items)]
 
 
@@ -110,17 +110,17 @@ def _entry(item: Any, index: int, path: str, line: int | None, label: str | None
             raise InputsError("empty input", path=path, line=line, field=label)
         return InputEntry(item, {}, None, index)
     if not isinstance(item, Mapping):
-        raise InputsError(f"expected a mapping with an 'input', got {type(item).__name__}", path=path, line=line, field=label)
+        raise InputsError(f"expected a mapping with an 'input', got {type_name(item)}", path=path, line=line, field=label)
     value = item.get("input")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
-        got = "nothing" if value is None else type(value).__name__
+        got = "nothing" if value is None else type_name(value)
         raise InputsError(f"needs a non-empty text 'input', got {got}", path=path, line=_line(item, "input") or line, field=f"{where}input")
     metadata = item.get("metadata", item)
     if not isinstance(metadata, Mapping):
-        raise InputsError(f"expected a mapping, got {type(metadata).__name__}", path=path, line=_line(item, "metadata") or line, field=f"{where}metadata")
+        raise InputsError(f"expected a mapping, got {type_name(metadata)}", path=path, line=_line(item, "metadata") or line, field=f"{where}metadata")
     persona = metadata.get("persona", item.get("persona"))
     if persona is not None and not isinstance(persona, str):
-        raise InputsError(f"expected a persona name, got {type(persona).__name__}", path=path, line=line, field=f"{where}persona")
+        raise InputsError(f"expected a persona name, got {type_name(persona)}", path=path, line=line, field=f"{where}persona")
     return InputEntry(str(value), plain(metadata), persona or None, index)
 
 

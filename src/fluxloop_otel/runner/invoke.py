@@ -34,6 +34,13 @@ PERSONA_PARAMETERS = ("persona", "user_persona")
 PERSONA_TEXT_PARAMETERS = ("persona_description", "persona_prompt", "persona_text")
 ITERATION_PARAMETERS = ("iteration", "run_iteration", "loop_index")
 _CHUNK_KEYS = ("delta", "text", "content")
+#: Parameters filled by name: parameter -> RunContext field ("context" = the whole RunContext).
+INJECTED: dict[str, str] = {
+    CONTEXT_PARAMETER: "context",
+    **{name: "persona" for name in PERSONA_PARAMETERS},
+    **{name: "persona_description" for name in PERSONA_TEXT_PARAMETERS},
+    **{name: "iteration" for name in ITERATION_PARAMETERS},
+}
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class CallPlan:
         self.label = label
         self.input_name: str | None = None
         self.input_positional = False
-        self.extras: dict[str, str] = {}  # parameter -> RunContext field (or "context")
+        self.extras: dict[str, str] = {}  # parameter -> INJECTED source
         self.is_async = _is_async(function)
         try:
             signature = inspect.signature(function)
@@ -83,36 +90,28 @@ class CallPlan:
     def _bind(self, signature: inspect.Signature) -> None:
         parameters = list(signature.parameters.values())
         named = [p for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-        names = {p.name for p in named}
-        for name in INPUT_PARAMETERS:
-            if name in names:
-                self.input_name = name
-                break
-        injected = {CONTEXT_PARAMETER: "context"}
-        injected.update({name: "persona" for name in PERSONA_PARAMETERS})
-        injected.update({name: "persona_description" for name in PERSONA_TEXT_PARAMETERS})
-        injected.update({name: "iteration" for name in ITERATION_PARAMETERS})
-        if self.input_name is None:
-            first = next((p for p in named if p.name not in injected and p.kind != p.KEYWORD_ONLY), None)
-            if first is not None:
-                self.input_name = first.name
-            elif any(p.kind == p.VAR_POSITIONAL for p in parameters):
-                self.input_positional = True
-            else:
+        by_name = {p.name: p for p in named}
+        chosen = next((by_name[name] for name in INPUT_PARAMETERS if name in by_name), None)
+        if chosen is None:
+            chosen = next((p for p in named if p.name not in INJECTED and p.kind != p.KEYWORD_ONLY), None)
+        if chosen is None:
+            if not any(p.kind == p.VAR_POSITIONAL for p in parameters):
                 raise TargetError(
                     f"'{self.label}' takes no parameter for the input text; add one named 'input' (or {', '.join(INPUT_PARAMETERS[1:])})",
                     field="target",
                 )
+            self.input_positional = True
+        elif chosen.kind == chosen.POSITIONAL_ONLY:
+            if named[0] is not chosen:
+                raise TargetError(f"'{self.label}': the input parameter '{chosen.name}' is positional-only but not the first parameter", field="target")
+            self.input_positional = True
+        else:
+            self.input_name = chosen.name
         for parameter in named:
-            if parameter.name == self.input_name:
-                continue
-            if parameter.name in injected:
-                self.extras[parameter.name] = injected[parameter.name]
-        missing = [
-            p.name
-            for p in named
-            if p.default is p.empty and p.name != self.input_name and p.name not in self.extras
-        ]
+            if parameter is not chosen and parameter.name in INJECTED and parameter.kind != parameter.POSITIONAL_ONLY:
+                self.extras[parameter.name] = INJECTED[parameter.name]
+        supplied = {chosen.name if chosen is not None else None, *self.extras}
+        missing = [p.name for p in named if p.default is p.empty and p.name not in supplied]
         if missing:
             raise TargetError(
                 f"'{self.label}' requires argument(s) {', '.join(missing)} the runner cannot supply; give them defaults "

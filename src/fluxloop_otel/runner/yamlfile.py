@@ -100,6 +100,15 @@ def read_text(path: Path, error: type[RunnerError] = RunnerError) -> str:
         raise error(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
 
 
+def type_name(value: Any) -> str:
+    """The YAML/JSON kind of ``value`` for messages: mapping, list, str, int, ..."""
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    return type(value).__name__
+
+
 def plain(value: Any) -> Any:
     """Plain JSON-ready data: dicts with string keys, lists, scalars (dates and others as text)."""
     if isinstance(value, dict):
