@@ -94,6 +94,11 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     _wrapped: list[tuple[Any, str]] = []
     _langgraph_pending = False
 
+    @property
+    def handler(self) -> Any:
+        """The fluxloop-otel callback handler while instrumented (else ``None``)."""
+        return self._handler
+
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
 

@@ -59,7 +59,10 @@ class EmbeddingCall:
             return wrapped(*args, **kwargs)
         if self.is_async:
             return self._call_async(rt, wrapped, instance, args, kwargs)
-        span, tokens = self._start(rt, instance, args, kwargs)
+        try:
+            span, tokens = self._start(rt, instance, args, kwargs)
+        except Exception:  # tracing must never break the traced program
+            return wrapped(*args, **kwargs)
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
@@ -71,7 +74,10 @@ class EmbeddingCall:
     async def _call_async(
         self, rt: _runtime.Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        span, tokens = self._start(rt, instance, args, kwargs)
+        try:
+            span, tokens = self._start(rt, instance, args, kwargs)
+        except Exception:
+            return await wrapped(*args, **kwargs)
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:
@@ -107,8 +113,11 @@ class EmbeddingCall:
 
     def _fail(self, span: Any, tokens: tuple[Any, Any], exc: BaseException) -> None:
         self._release(tokens)
-        spans.record_error(span, exc)
-        span.end()
+        try:
+            spans.record_error(span, exc)
+            span.end()
+        except Exception:
+            pass
 
     def _finish(self, rt: _runtime.Runtime, span: Any, tokens: tuple[Any, Any], result: Any) -> None:
         self._release(tokens)
@@ -116,8 +125,9 @@ class EmbeddingCall:
             attributes = spans.output_attributes(rt, ObservationType.EMBEDDING, result, True, True)
             if attributes:
                 span.set_attributes(attributes)
-        finally:
             span.end()
+        except Exception:
+            pass
 
 
 def _subclasses(root: type) -> list[type]:
@@ -161,7 +171,7 @@ class EmbeddingsPatcher:
         """Wrap the embed methods ``cls`` defines itself (inherited ones are already wrapped)."""
         for name, is_async in METHODS.items():
             method = cls.__dict__.get(name)
-            if method is None or isinstance(method, wrapt.ObjectProxy) or getattr(method, "__isabstractmethod__", False):
+            if method is None or isinstance(method, wrapt.FunctionWrapper) or getattr(method, "__isabstractmethod__", False):
                 continue
             if not callable(method):
                 continue
