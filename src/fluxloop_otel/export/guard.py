@@ -121,6 +121,7 @@ class GuardedExporter(SpanExporter):
         self._resting_until = 0.0
         self._consecutive_failures = 0
         self._warned = False
+        self._in_flight: list[logging.LogRecord] | None = None
         self._lock = threading.Lock()
         self._target = describe(inner)
         _install_capture(inner)
@@ -143,10 +144,13 @@ class GuardedExporter(SpanExporter):
             return SpanExportResult.FAILURE
         error: str | None = None
         with _Captured() as records:
+            self._in_flight = records
             try:
                 result = self.inner.export(spans)
             except Exception as exc:  # the exporter's fault must not reach the worker thread
                 result, error = SpanExportResult.FAILURE, repr(exc)
+            finally:
+                self._in_flight = None
         if result is SpanExportResult.SUCCESS:
             self._succeeded(len(spans))
         else:
@@ -189,31 +193,43 @@ class GuardedExporter(SpanExporter):
             self._consecutive_failures += 1
             rest = min(self._max_retry_after, self._retry_after * 2 ** (self._consecutive_failures - 1))
             self._resting_until = self._clock() + rest
-            first = not self._warned
+        self.warn_once(
+            f"failed: {reason}. Spans for this backend are dropped while it fails (retried every "
+            f"{self._retry_after:.0f}-{self._max_retry_after:.0f} s)"
+        )
+
+    def warn_once(self, problem: str) -> None:
+        """Log the one warning of this exporter (later problems are only counted).
+
+        While an export is in flight, what the exporter reported so far is added.
+        """
+        in_flight = self._in_flight
+        if in_flight:
+            problem = f"{problem} (in flight: {_reason(list(in_flight))})"
+        with self._lock:
+            if self._warned:
+                return
             self._warned = True
-        if first:
-            logger.warning(
-                "fluxloop-otel: OTLP export to %s failed: %s. Spans for this backend are dropped while it "
-                "fails (retried every %.0f-%.0f s); the FluxLoop JSONL files are not affected. "
-                "Further failures are counted, not logged.",
-                self._target,
-                reason,
-                self._retry_after,
-                self._max_retry_after,
-            )
+        logger.warning(
+            "fluxloop-otel: OTLP export to %s %s; the FluxLoop JSONL files are not affected. "
+            "Further export problems are counted, not logged.",
+            self._target,
+            problem,
+        )
 
 
 def _reason(records: list[logging.LogRecord]) -> str:
-    """The most specific message the wrapped exporter logged for a failed export."""
-    for record in reversed(records):
-        if record.levelno >= logging.ERROR:
-            return _message(record)
-    return _message(records[-1]) if records else "the exporter reported FAILURE"
+    """What the wrapped exporter logged for a failed export: the first error it met and how it ended."""
+    if not records:
+        return "the exporter reported FAILURE"
+    first, last = _message(records[0]), _message(records[-1])
+    return first if first == last else f"{first} ... {last}"
 
 
 def _message(record: logging.LogRecord) -> str:
     try:
-        return record.getMessage()
+        text = record.getMessage()
     except Exception:
-        return str(record.msg)
+        text = str(record.msg)
+    return text.strip().rstrip(".")
 

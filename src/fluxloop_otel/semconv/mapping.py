@@ -172,13 +172,16 @@ def _finish_reason(result: Any) -> str | None:
 
 
 # -- retrieval ---------------------------------------------------------------------------------
-def retrieval_input_attributes(bound: Mapping[str, Any], capture: bool) -> dict[str, Any]:
-    """Query text and ``top_k`` found among a retrieval's arguments."""
+def retrieval_input_attributes(bound: Mapping[str, Any], capture: bool, serializer: Serializer | None = None) -> dict[str, Any]:
+    """Query text (through the serializer's redaction and cap) and ``top_k`` found among a retrieval's arguments."""
     attributes: dict[str, Any] = {}
     if capture:
         query = next((bound[n] for n in _QUERY_PARAMETERS if isinstance(bound.get(n), str)), None)
         if query is None:
             query = next((v for v in bound.values() if isinstance(v, str)), None)
+        if query is not None and serializer is not None:
+            query = serializer.to_jsonable(query, "input")
+            query = query if isinstance(query, str) else serializer.encode(query)
         if query is not None:
             attributes[A.GEN_AI_RETRIEVAL_QUERY_TEXT] = query
     top_k = next((bound[n] for n in _TOP_K_PARAMETERS if type(bound.get(n)) is int), None)
@@ -285,5 +288,5 @@ def input_attributes(
     if observation_type is ObservationType.GENERATION:
         return generation_input_attributes(bound, serializer, capture)
     if observation_type is ObservationType.RETRIEVAL:
-        return retrieval_input_attributes(bound, capture)
+        return retrieval_input_attributes(bound, capture, serializer)
     return {}
