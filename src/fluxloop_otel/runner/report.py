@@ -52,7 +52,7 @@ class RunProgress:
             self._bar.update(self._task, advance=1, failed=self._failed)
         elif self._plain:
             status = "ok" if result.success else f"FAILED ({result.error_type}: {_short(result.error)})"
-            self.console.print(f"run {self.done}/{self.total} {status} {result.duration_ms:.1f} ms trace {result.trace_id}", highlight=False)
+            self.console.print(f"run {self.done}/{self.total} {status} {result.duration_ms:.1f} ms trace {result.trace_id}", highlight=False, soft_wrap=True)
 
 
 def summary_table(result: ExperimentResult) -> Table:
