@@ -27,6 +27,7 @@ from phoenix_server import REPOSITORY, Background, Phoenix, PhoenixUnavailable
 
 HERE = Path(__file__).resolve().parent
 AGENT_APP = HERE / "agent_app.py"
+TINY_APP = HERE / "tiny_app.py"
 ROTEL_DIRECTORY = REPOSITORY / ".cache" / "rotel"
 _NEEDS_PHOENIX = "phoenix"
 _background: Background | None = None
@@ -110,15 +111,16 @@ def clean_environment(**overrides: str) -> dict[str, str]:
     return environment
 
 
-def run_app(directory: Path, command: list[str] | None = None, timeout: float = 90, **environment: str) -> AppRun:
-    """Run the sample agent in a subprocess with ``environment`` (plus FLUXLOOP_OFFLINE_DIR=directory)."""
+def run_app(directory: Path, command: list[str] | None = None, timeout: float = 90, flushed: bool | None = True, **environment: str) -> AppRun:
+    """Run the sample agent (or ``command``) in a subprocess with ``environment`` plus
+    FLUXLOOP_OFFLINE_DIR=directory; ``flushed`` is what its ``force_flush`` must have returned."""
     env = clean_environment(FLUXLOOP_OFFLINE_DIR=str(directory), **environment)
     started = time.monotonic()
     done = subprocess.run(command or [sys.executable, str(AGENT_APP)], env=env, capture_output=True, text=True, timeout=timeout, cwd=directory.parent)
     seconds = time.monotonic() - started
     assert done.returncode == 0, f"agent app failed ({done.returncode}):\n{done.stderr[-3000:]}"
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["flushed"] is True, done.stderr[-3000:]
+    assert result["flushed"] is flushed, done.stderr[-3000:]
     return AppRun(result["trace_ids"], directory, done.stderr, seconds)
 
 

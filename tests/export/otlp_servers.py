@@ -102,9 +102,9 @@ class _Received:
 
 
 class OtlpHttpSink(_Received):
-    """An OTLP/HTTP (protobuf) receiver on 127.0.0.1; ``endpoint`` is its base URL."""
+    """An OTLP/HTTP (protobuf) receiver on 127.0.0.1 (a free port unless ``port``); ``endpoint`` is its base URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         super().__init__()
         sink = self
 
@@ -129,7 +129,7 @@ class OtlpHttpSink(_Received):
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.endpoint = f"http://127.0.0.1:{self.port}"
