@@ -147,3 +147,18 @@ def test_a_different_fluxloop_package_is_not_patched(monkeypatch: pytest.MonkeyP
     finally:
         monkeypatch.undo()
         assert bridge.patch_sdk() is True
+
+
+def test_warns_when_our_directory_is_not_the_sdks(tracing: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(bridge, "_warned", set())
+    with caplog.at_level(logging.WARNING, logger="fluxloop_otel.integrations"):
+        with fluxloop.instrument("exp_elsewhere"):
+            agent("x")
+    assert f"observations go to {tracing.directory} but the FluxLoop SDK writes (and `fluxloop run` reads) {tmp_path / 'sdk'}" in caplog.text
+    caplog.clear()
+    fluxloop.configure(offline_store_dir=str(tracing.directory))
+    monkeypatch.setattr(bridge, "_warned", set())
+    with caplog.at_level(logging.WARNING, logger="fluxloop_otel.integrations"):
+        with fluxloop.instrument("exp_same"):
+            agent("x")
+    assert caplog.text == ""

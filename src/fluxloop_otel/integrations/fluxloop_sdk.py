@@ -20,6 +20,7 @@ pass through this module, and a failure here is logged, never raised into the tr
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -126,6 +127,7 @@ def _start_root(context: Any) -> None:
     rt = _runtime.get()
     if not rt.enabled:
         return
+    _check_directories(rt.settings, getattr(context, "config", None))
     trace = context.trace
     trace_id = trace_id_from_uuid(trace.id)
     name = str(trace.name)
@@ -158,6 +160,23 @@ def _end_root(context: Any) -> None:
     if exception is not None and exception is not exception_at_entry:
         spans.record_error(span, exception)
     span.end()
+
+
+def _check_directories(settings: Any, sdk_config: Any) -> None:
+    """Warn (once) when our observations go elsewhere than where the SDK, and so the CLI, reads."""
+    if sdk_config is None or not getattr(sdk_config, "offline_store_enabled", False) or not settings.offline_store_enabled:
+        return
+    ours = os.path.abspath(settings.offline_store_dir)
+    theirs = os.path.abspath(str(sdk_config.offline_store_dir))
+    if ours != theirs:
+        _warn_once(
+            "directory",
+            "fluxloop-otel: observations go to %s but the FluxLoop SDK writes (and `fluxloop run` reads) %s; "
+            "set FLUXLOOP_OFFLINE_DIR=%s (or configure(offline_store_dir=...)) to match",
+            ours,
+            theirs,
+            theirs,
+        )
 
 
 def _copy_trace_fields(span: Any, trace: Any) -> None:
