@@ -19,7 +19,11 @@ GUIDES = [
     {"city": "lisbon", "title": "Alfama walk", "text": "Walk the Alfama hills and ride tram 28."},
     {"city": "lisbon", "title": "Belem", "text": "See the Belem tower and try a pastel de nata."},
     {"city": "paris", "title": "Museums", "text": "Start at the Louvre, then the Musee d'Orsay."},
-    {"city": "paris", "title": "Covered passages", "text": "Stroll the covered passages near the Grands Boulevards."},
+    {
+        "city": "paris",
+        "title": "Covered passages",
+        "text": "Stroll the covered passages near the Grands Boulevards.",
+    },
 ]
 FORECASTS = {"lisbon": "sunny, 22C", "paris": "rain, 14C"}
 
@@ -45,7 +49,14 @@ def write_answer(question: str, guides: list[dict[str, str]], weather: dict[str,
     text = f"{tips} Weather in {weather['city'].title()}: {weather['forecast']}."
     prompt_tokens = len(question.split()) + len(tips.split())
     completion_tokens = len(text.split())
-    return {"text": text, "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}}
+    return {
+        "text": text,
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
 
 
 @fl.agent(name="trip_helper")

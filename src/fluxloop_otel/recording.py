@@ -78,7 +78,9 @@ class ArgsRecorder:
                     handle.write(line)
             except OSError as exc:
                 if not self._failed:
-                    logger.warning("fluxloop-otel: cannot write the argument recording %s: %s", self.output_file, exc)
+                    logger.warning(
+                        "fluxloop-otel: cannot write the argument recording %s: %s", self.output_file, exc
+                    )
                 self._failed = True
         return record
 
@@ -124,7 +126,8 @@ def _json_safe(value: Any, depth: int = 0) -> Any:
         return value.isoformat()
     if isinstance(value, Mapping):
         return {
-            str(key): MASK if is_sensitive_key(str(key)) else _json_safe(item, depth + 1) for key, item in value.items()
+            str(key): MASK if is_sensitive_key(str(key)) else _json_safe(item, depth + 1)
+            for key, item in value.items()
         }
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         return [MASK if _has_sensitive_keys(item) else _json_safe(item, depth + 1) for item in value]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,16 +22,32 @@ CLI_TIMEOUT = 180
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The test process environment without FLUXLOOP_*/OTEL_*/OPENAI_* variables, plus ``extra``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("FLUXLOOP_", "OTEL_", "OPENAI_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FLUXLOOP_", "OTEL_", "OPENAI_"))
+    }
     env.update(extra)
     return env
 
 
-def run_command(args: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_command(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run a command; on an unexpected exit status fail with its output."""
-    result = subprocess.run(args, cwd=cwd, env=env or clean_env(), capture_output=True, text=True, timeout=CLI_TIMEOUT, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        args,
+        cwd=cwd,
+        env=env or clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
     if check and result.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, args))} exited {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}")
+        pytest.fail(
+            f"{' '.join(map(str, args))} exited {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
     return result
 
 
@@ -84,7 +99,9 @@ def point_simulation_at(project: Path, target: str, name: str) -> None:
     data = yaml.safe_load(path.read_text())
     module, _, function = target.partition(":")
     data["name"] = name
-    data["runner"].update({"target": target, "module_path": module, "function_name": function, "working_directory": "."})
+    data["runner"].update(
+        {"target": target, "module_path": module, "function_name": function, "working_directory": "."}
+    )
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from cli_projects import FIXTURES, Experiment, fluxloop_otel_run, fluxloop_run, init_project, point_simulation_at
+from cli_projects import (
+    FIXTURES,
+    Experiment,
+    fluxloop_otel_run,
+    fluxloop_run,
+    init_project,
+    point_simulation_at,
+)
 from fluxloop_stub_llm import StubLLM
 
 
@@ -53,7 +60,9 @@ def runner_experiment(support_project: Path, cli_experiment: Experiment) -> Expe
 def ported_experiment(tmp_path_factory: pytest.TempPathFactory) -> Experiment:
     """The FluxLoop SDK sample project whose agent was ported by changing its import line only."""
     project = tmp_path_factory.mktemp("ported") / "proj"
-    shutil.copytree(FIXTURES / "sdk_sample", project, ignore=shutil.ignore_patterns("sdk_trace_summary.jsonl"))
+    shutil.copytree(
+        FIXTURES / "sdk_sample", project, ignore=shutil.ignore_patterns("sdk_trace_summary.jsonl")
+    )
     return fluxloop_run(project)
 
 

@@ -38,10 +38,15 @@ def by_trace(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 def expected_support_usage(question: str, observations: list[dict[str, Any]]) -> dict[str, float]:
     """``draft``'s usage plus, per LangChain chat-model generation recorded, the fake model's usage."""
     draft = support_logic.draft_usage(question, support_logic.search(question))
-    langchain = [o for o in observations if o["type"] == "generation" and o["name"] != "draft" and "prompt_tokens" in o]
+    langchain = [
+        o for o in observations if o["type"] == "generation" and o["name"] != "draft" and "prompt_tokens" in o
+    ]
     polish = support_logic.POLISH_USAGE
     for observation in langchain:
-        assert (observation["prompt_tokens"], observation["completion_tokens"]) == (polish["input_tokens"], polish["output_tokens"]), observation
+        assert (observation["prompt_tokens"], observation["completion_tokens"]) == (
+            polish["input_tokens"],
+            polish["output_tokens"],
+        ), observation
     return {
         "prompt_tokens": float(draft["prompt_tokens"] + polish["input_tokens"] * len(langchain)),
         "completion_tokens": float(draft["completion_tokens"] + polish["output_tokens"] * len(langchain)),
@@ -58,5 +63,7 @@ def assert_tree(observations: list[dict[str, Any]], root_name: str) -> dict[str,
     for observation in observations:
         parent = observation.get("parent_observation_id")
         assert parent is None or parent in ids, f"{observation['name']} has a parent outside its trace"
-        assert observation["id"][:19] == observation["trace_id"][:19], "observation ids carry the trace id's high 64 bits"
+        assert observation["id"][:19] == observation["trace_id"][:19], (
+            "observation ids carry the trace id's high 64 bits"
+        )
     return roots[0]

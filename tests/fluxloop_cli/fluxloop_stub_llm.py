@@ -31,10 +31,15 @@ PASS_LABELS = {
     "persona_consistency": "PASS",
 }
 
-PER_TRACE_ANSWER = {"metrics": {name: {"eval": label, "reasoning": "stub judge: pass"} for name, label in PASS_LABELS.items()}}
+PER_TRACE_ANSWER = {
+    "metrics": {name: {"eval": label, "reasoning": "stub judge: pass"} for name, label in PASS_LABELS.items()}
+}
 
 OVERALL_ANSWER = {
-    "executive_summary": {"status_title": "Production Ready", "status_subtitle": "All stub-judged traces passed."},
+    "executive_summary": {
+        "status_title": "Production Ready",
+        "status_subtitle": "All stub-judged traces passed.",
+    },
     "trace_matrix": {"description": "Every trace passed all seven metrics."},
     "response_quality": {
         "observations": [{"text": "All metrics passed.", "highlight": False}],
@@ -44,9 +49,24 @@ OVERALL_ANSWER = {
     "insights": {"failed_cases_analysis": [], "review_cases_analysis": []},
     "recommendations": {
         "priority_groups": [
-            {"priority": "critical", "title": "Critical", "subtitle": "Must fix before deployment", "issue_list": []},
-            {"priority": "important", "title": "Important", "subtitle": "Address in next sprint", "issue_list": []},
-            {"priority": "nice-to-have", "title": "Nice-to-Have", "subtitle": "When time permits", "issue_list": []},
+            {
+                "priority": "critical",
+                "title": "Critical",
+                "subtitle": "Must fix before deployment",
+                "issue_list": [],
+            },
+            {
+                "priority": "important",
+                "title": "Important",
+                "subtitle": "Address in next sprint",
+                "issue_list": [],
+            },
+            {
+                "priority": "nice-to-have",
+                "title": "Nice-to-Have",
+                "subtitle": "When time permits",
+                "issue_list": [],
+            },
         ]
     },
     "performance": {
@@ -73,8 +93,22 @@ class _Handler(BaseHTTPRequestHandler):
             return
         messages = body.get("messages") or []
         texts = [str(message.get("content") or "") for message in messages]
-        kind = "per_trace" if any(t.startswith(PER_TRACE_MARKER) for t in texts) else "overall" if any(t.startswith(OVERALL_MARKER) for t in texts) else "unknown"
-        self.server.stub.record({"path": self.path, "kind": kind, "model": body.get("model"), "messages": messages, "authorization": self.headers.get("Authorization")})
+        kind = (
+            "per_trace"
+            if any(t.startswith(PER_TRACE_MARKER) for t in texts)
+            else "overall"
+            if any(t.startswith(OVERALL_MARKER) for t in texts)
+            else "unknown"
+        )
+        self.server.stub.record(
+            {
+                "path": self.path,
+                "kind": kind,
+                "model": body.get("model"),
+                "messages": messages,
+                "authorization": self.headers.get("Authorization"),
+            }
+        )
         answer = PER_TRACE_ANSWER if kind == "per_trace" else OVERALL_ANSWER
         self._reply(
             200,
@@ -83,7 +117,13 @@ class _Handler(BaseHTTPRequestHandler):
                 "object": "chat.completion",
                 "created": 0,
                 "model": body.get("model") or "stub",
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps(answer)}}],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": json.dumps(answer)},
+                    }
+                ],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             },
         )

@@ -6,7 +6,7 @@ import itertools
 import textwrap
 from pathlib import Path
 
-AGENT_SOURCE = '''
+AGENT_SOURCE = """
 import asyncio
 import threading
 import time
@@ -154,7 +154,7 @@ def traced(input):
 def with_final_response(input):
     fl.event("agent_final_response", output="from the event")
     return "from the return value"
-'''
+"""
 
 _counter = itertools.count()
 

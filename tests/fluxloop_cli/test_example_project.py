@@ -22,8 +22,14 @@ def test_example_runs_both_routes(tmp_path: Path) -> None:
     for experiment in (cli, ours):
         lines = experiment.summary_lines()
         assert [line["persona"] for line in lines] == ["novice_user", "expert_user"]
-        assert all(line["conversation"][1]["metadata"]["actions"] == ["agent:trip_helper", "retrieval:find_guides", "tool:forecast", "generation:write_answer"] for line in lines)
+        assert all(
+            line["conversation"][1]["metadata"]["actions"]
+            == ["agent:trip_helper", "retrieval:find_guides", "tool:forecast", "generation:write_answer"]
+            for line in lines
+        )
         assert [error["input"] for error in experiment.errors()] == ["Recommend something in Atlantis"]
         observations = by_trace(experiment.artifacts("observations.jsonl"))
         assert all(observations[line["trace_id"]] for line in lines)
-    assert [(line["output"], line["token_usage"]) for line in cli.summary_lines()] == [(line["output"], line["token_usage"]) for line in ours.summary_lines()]
+    assert [(line["output"], line["token_usage"]) for line in cli.summary_lines()] == [
+        (line["output"], line["token_usage"]) for line in ours.summary_lines()
+    ]

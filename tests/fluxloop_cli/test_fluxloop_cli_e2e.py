@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 from cli_projects import FLUXLOOP, Experiment, clean_env, read_jsonl, run_command
-from expectations import CRASH_ERROR, CRASH_INPUT, SUPPORT_INPUTS, assert_tree, by_trace, expected_support_usage, support_logic
+from expectations import (
+    CRASH_ERROR,
+    CRASH_INPUT,
+    SUPPORT_INPUTS,
+    assert_tree,
+    by_trace,
+    expected_support_usage,
+    support_logic,
+)
 from fluxloop_stub_llm import StubLLM
 
 from fluxloop_otel.runner.observations import token_usage
@@ -39,7 +47,9 @@ def test_run_token_usage_equals_ours(cli_experiment: Experiment) -> None:
     for line in cli_experiment.summary_lines():
         ours = observations[line["trace_id"]]
         if langchain_instrumented:  # the chain's fake chat model is a generation with its usage
-            assert [o["name"] for o in ours if o["type"] == "generation" and o["name"] != "draft"] == ["GenericFakeChatModel"]
+            assert [o["name"] for o in ours if o["type"] == "generation" and o["name"] != "draft"] == [
+                "GenericFakeChatModel"
+            ]
         assert line["token_usage"] == expected_support_usage(line["input"], ours)
         assert line["token_usage"] == token_usage(ours)  # fluxloop-otel run computes the same sums
 
@@ -47,7 +57,10 @@ def test_run_token_usage_equals_ours(cli_experiment: Experiment) -> None:
 def test_run_observations_types_and_parent_links(cli_experiment: Experiment) -> None:
     observations = by_trace(cli_experiment.artifacts("observations.jsonl"))
     copied = by_trace(read_jsonl(cli_experiment.directory / "observations.jsonl"))
-    traces = {json.loads(line)["trace_id"]: json.loads(line) for line in (cli_experiment.directory / "traces.jsonl").read_text().splitlines()}
+    traces = {
+        json.loads(line)["trace_id"]: json.loads(line)
+        for line in (cli_experiment.directory / "traces.jsonl").read_text().splitlines()
+    }
     for line in cli_experiment.summary_lines():
         ours = observations[line["trace_id"]]
         root = assert_tree(ours, "support_agent")
@@ -63,19 +76,27 @@ def test_run_observations_types_and_parent_links(cli_experiment: Experiment) -> 
 
 def test_run_failure_goes_to_errors_json(cli_experiment: Experiment) -> None:
     errors = cli_experiment.errors()
-    assert [(e["input"], e["error"], e["persona"]) for e in errors] == [(CRASH_INPUT, CRASH_ERROR, "novice_user")]
+    assert [(e["input"], e["error"], e["persona"]) for e in errors] == [
+        (CRASH_INPUT, CRASH_ERROR, "novice_user")
+    ]
     # The failed run is absent from the experiment but its trace is in the artifacts, with the error recorded.
     trace_lines = cli_experiment.artifacts("traces.jsonl")
     failed = [t for t in trace_lines if t["metadata"]["variation"]["input"] == CRASH_INPUT]
     assert len(failed) == 1
     agent = [o for o in cli_experiment.artifacts("observations.jsonl") if o["trace_id"] == failed[0]["id"]]
-    assert [(o["type"], o["error"], o["metadata"]["error_type"]) for o in agent] == [("agent", CRASH_ERROR, "RuntimeError")]
+    assert [(o["type"], o["error"], o["metadata"]["error_type"]) for o in agent] == [
+        ("agent", CRASH_ERROR, "RuntimeError")
+    ]
     assert "output" not in agent[0]
 
 
 def test_run_writes_one_trace_line_per_run(cli_experiment: Experiment) -> None:
     # The SDK writes the trace lines; the bridge's root spans are marked external, so no duplicates.
-    trace_ids = [t["id"] for t in cli_experiment.artifacts("traces.jsonl") if t["name"].startswith("support_experiment")]
+    trace_ids = [
+        t["id"]
+        for t in cli_experiment.artifacts("traces.jsonl")
+        if t["name"].startswith("support_experiment")
+    ]
     assert len(trace_ids) == 3 == len(set(trace_ids))
     assert {line["trace_id"] for line in cli_experiment.summary_lines()} <= set(trace_ids)
 
@@ -92,19 +113,28 @@ def assert_timelines(records: list[dict], experiment: Experiment) -> None:
         timeline = record["timeline"]
         kinds = [(step["type"], step["name"]) for step in timeline]
         assert kinds[0] == ("agent", "support_agent")
-        order = [kinds.index(step) for step in (("retrieval", "search"), ("tool", "weather"), ("generation", "draft"))]
+        order = [
+            kinds.index(step)
+            for step in (("retrieval", "search"), ("tool", "weather"), ("generation", "draft"))
+        ]
         assert order == sorted(order), f"timeline out of order: {kinds}"
         assert all(step["duration_ms"] is not None and step["duration_ms"] >= 0 for step in timeline)
         assert record["metrics"]["observation_count"] == len(timeline)
         assert record["final_output"] == support_logic.expected_output(record["input"])
-        markdown = experiment.directory / "per_trace_analysis" / f"{record['iteration']:02d}_{record['trace_id']}.md"
+        markdown = (
+            experiment.directory / "per_trace_analysis" / f"{record['iteration']:02d}_{record['trace_id']}.md"
+        )
         assert "[retrieval] search" in markdown.read_text()
 
 
 def evaluate(experiment: Experiment, stub: StubLLM) -> Path:
     stub.clear()
     env = clean_env(OPENAI_BASE_URL=stub.base_url)
-    run_command([str(FLUXLOOP), "evaluate", "experiment", str(experiment.directory), "--llm-api-key", "stub-key"], cwd=experiment.project, env=env)
+    run_command(
+        [str(FLUXLOOP), "evaluate", "experiment", str(experiment.directory), "--llm-api-key", "stub-key"],
+        cwd=experiment.project,
+        env=env,
+    )
     report = experiment.directory / "evaluation_report" / "report.html"
     assert report.is_file() and report.stat().st_size > 10_000
     per_trace = stub.of_kind("per_trace")

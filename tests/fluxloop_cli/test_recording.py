@@ -64,20 +64,35 @@ def test_same_lines_as_the_sdk_recorder(tmp_path: Path) -> None:
     assert [_without_time(r) for r in ours] == [_without_time(r) for r in sdk]
     assert list(ours[0]) == ["_version", "iteration", "target", "kwargs", "timestamp"]
     kwargs = ours[0]["kwargs"]
-    assert kwargs["api_key"] == "***" and kwargs["data"]["auth_header"] == "***" and kwargs["data"]["items"][1] == "***"
+    assert (
+        kwargs["api_key"] == "***"
+        and kwargs["data"]["auth_header"] == "***"
+        and kwargs["data"]["items"][1] == "***"
+    )
     assert kwargs["send_message_callback"] == "<callable:send_message>"
     assert kwargs["profile"] == {"user": "ada", "session_token": "***"}
     assert kwargs["raw"].startswith("<repr:")
     datetime.fromisoformat(ours[0]["timestamp"])
 
 
-json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8))
-json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=12)
+json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8)
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kwargs=st.dictionaries(st.from_regex(r"[a-z_]{1,12}", fullmatch=True), json_value, max_size=5), iteration=st.none() | st.integers(0, 9))
-def test_property_same_record_as_the_sdk(tmp_path: Path, kwargs: dict[str, Any], iteration: int | None) -> None:
+@given(
+    kwargs=st.dictionaries(st.from_regex(r"[a-z_]{1,12}", fullmatch=True), json_value, max_size=5),
+    iteration=st.none() | st.integers(0, 9),
+)
+def test_property_same_record_as_the_sdk(
+    tmp_path: Path, kwargs: dict[str, Any], iteration: int | None
+) -> None:
     sdk_file, our_file = tmp_path / "sdk_p.jsonl", tmp_path / "ours_p.jsonl"
     for path in (sdk_file, our_file):
         path.unlink(missing_ok=True)
@@ -93,7 +108,12 @@ def test_iterations_count_per_target(tmp_path: Path) -> None:
     recorder.record("b:g", iteration=7, message="x")
     recorder.record("b:g", message="x")
     assert [(r["target"], r["iteration"]) for r in _records(tmp_path / "r.jsonl")] == [
-        ("a:f", 0), ("a:f", 1), ("b:g", 0), ("a:f", 2), ("b:g", 7), ("b:g", 8)
+        ("a:f", 0),
+        ("a:f", 1),
+        ("b:g", 0),
+        ("a:f", 2),
+        ("b:g", 7),
+        ("b:g", 8),
     ]
 
 
@@ -119,7 +139,11 @@ def test_environment_variables_and_default_file(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("FLUXLOOP_RECORDING_FILE")
     fl.configure(enabled=False)
     default = recording.recording_file()
-    assert default is not None and default.parent == Path("/tmp").resolve() and default.name.startswith("fluxloop_args_")
+    assert (
+        default is not None
+        and default.parent == Path("/tmp").resolve()
+        and default.name.startswith("fluxloop_args_")
+    )
 
 
 def test_unwritable_file_is_logged_not_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -142,7 +166,13 @@ def test_fluxloop_cli_replays_our_recording(tmp_path: Path) -> None:
     def handle(data: dict[str, Any], user_id: str, send_message_callback: Any, api_key: str = "") -> None:
         return None
 
-    fl.record_call_args("app:handle", data={"content": "recorded question", "channel": "web"}, user_id="u-1", send_message_callback=send_message, api_key="sk-x")
+    fl.record_call_args(
+        "app:handle",
+        data={"content": "recorded question", "channel": "web"},
+        user_id="u-1",
+        send_message_callback=send_message,
+        api_key="sk-x",
+    )
     config = ExperimentConfig(
         name="replay",
         inputs_file="inputs.yaml",

@@ -28,7 +28,10 @@ class Project:
 
     def run(self, attribute: str, inputs: Path | None = None, **options: Any) -> ExperimentResult:
         options.setdefault("output", "out")
-        config = build_config(Options(target=f"{self.module}:{attribute}", inputs=inputs or self.inputs("hi\n"), **options), cwd=self.root)
+        config = build_config(
+            Options(target=f"{self.module}:{attribute}", inputs=inputs or self.inputs("hi\n"), **options),
+            cwd=self.root,
+        )
         session = Session(config)
         session.prepare()
         return session.execute()
@@ -100,13 +103,26 @@ def test_traced_agent_observations_tokens_and_trace_lines(project: Project, trac
     assert ok.actions == ["agent:traced_agent", "tool:echo", "generation:complete"]
     assert {o["trace_id"] for o in ok.observations} == {ok.trace_id}
     assert (failed.error, failed.error_type) == ("'boom requested'", "KeyError")
-    roots = {str(uuid.UUID(int=s.context.trace_id)): s for s in tracing.spans() if s.name == "invoke_workflow unit_iter0"}
+    roots = {
+        str(uuid.UUID(int=s.context.trace_id)): s
+        for s in tracing.spans()
+        if s.name == "invoke_workflow unit_iter0"
+    }
     assert set(roots) == {ok.trace_id, failed.trace_id}, "each run is its own trace, with the run's trace id"
     assert roots[failed.trace_id].status.status_code is StatusCode.ERROR
     assert [t["name"] for t in tracing.traces()] == ["unit_iter0", "unit_iter0"]
     files = project.files(result)
     assert [o["id"] for o in files["observations"]] == [o["id"] for o in ok.observations]
-    assert files["errors"] == [{"iteration": 0, "persona": None, "input": "boom now", "error": "'boom requested'", "error_type": "KeyError", "trace_id": failed.trace_id}]
+    assert files["errors"] == [
+        {
+            "iteration": 0,
+            "persona": None,
+            "input": "boom now",
+            "error": "'boom requested'",
+            "error_type": "KeyError",
+            "trace_id": failed.trace_id,
+        }
+    ]
 
 
 def test_agent_final_response_overrides_the_return_value(project: Project) -> None:
@@ -118,7 +134,11 @@ def test_max_duration_sync(project: Project, tracing: Any) -> None:
     result = project.run("slow", name="slowrun", max_duration="200ms")
     assert time.perf_counter() - started < 2.5, "the runner does not wait for the stuck thread"
     run = result.runs[0]
-    assert (run.success, run.error, run.error_type) == (False, "run exceeded max_duration of 200ms", "RunTimeout")
+    assert (run.success, run.error, run.error_type) == (
+        False,
+        "run exceeded max_duration of 200ms",
+        "RunTimeout",
+    )
     assert 150 < run.duration_ms < 2000
     span = tracing.span("invoke_workflow slowrun_iter0")
     assert span.status.status_code is StatusCode.ERROR and span.status.description == run.error
@@ -136,22 +156,55 @@ def test_output_char_limit(project: Project) -> None:
     result = project.run("long_output", output_char_limit="10")
     assert result.runs[0].output == "x" * 10 + "... [truncated 90 chars]"
     files = project.files(result)
-    assert files["traces"][0]["output_truncated"] is True and files["trace_summary"][0]["output"] == result.runs[0].output
+    assert (
+        files["traces"][0]["output_truncated"] is True
+        and files["trace_summary"][0]["output"] == result.runs[0].output
+    )
 
 
 def test_experiment_files_types_and_persona_consistency(project: Project) -> None:
     inputs = project.inputs('{"input": "one", "persona": "novice"}\n"two"\n', "inputs.jsonl")
     result = project.run("plain", inputs, iterations=2)
     files = project.files(result)
-    assert Path(result.directory or "").name.startswith("exp_") and Path(result.directory or "").parent == project.root / "out"
+    assert (
+        Path(result.directory or "").name.startswith("exp_")
+        and Path(result.directory or "").parent == project.root / "out"
+    )
     lines = files["trace_summary"]
-    assert [(line["input"], line["iteration"], line["persona"]) for line in lines] == [("one", 0, "novice"), ("two", 0, "unknown"), ("one", 1, "novice"), ("two", 1, "unknown")]
+    assert [(line["input"], line["iteration"], line["persona"]) for line in lines] == [
+        ("one", 0, "novice"),
+        ("two", 0, "unknown"),
+        ("one", 1, "novice"),
+        ("two", 1, "unknown"),
+    ]
     for line in lines:
-        assert type(line["iteration"]) is int and type(line["duration_ms"]) is float and type(line["output"]) is str
-        assert [entry["role"] for entry in line["conversation"]] == ["user", "assistant"] and "token_usage" not in line
-        assert list(line) == ["trace_id", "iteration", "persona", "input", "output", "duration_ms", "success", "conversation", "conversation_state"]
+        assert (
+            type(line["iteration"]) is int
+            and type(line["duration_ms"]) is float
+            and type(line["output"]) is str
+        )
+        assert [entry["role"] for entry in line["conversation"]] == [
+            "user",
+            "assistant",
+        ] and "token_usage" not in line
+        assert list(line) == [
+            "trace_id",
+            "iteration",
+            "persona",
+            "input",
+            "output",
+            "duration_ms",
+            "success",
+            "conversation",
+            "conversation_state",
+        ]
     results = files["summary"]["results"]
-    assert (results["total_runs"], results["successful"], results["failed"], results["success_rate"]) == (4, 4, 0, 1.0)
+    assert (results["total_runs"], results["successful"], results["failed"], results["success_rate"]) == (
+        4,
+        4,
+        0,
+        1.0,
+    )
     assert results["p50_duration_ms"] <= results["p95_duration_ms"] and files["errors"] is None
 
 
@@ -162,7 +215,11 @@ def test_second_experiment_in_the_same_second_gets_its_own_directory(project: Pr
 
 @pytest.mark.parametrize(
     ("output", "message"),
-    [("../outside", "outside the allowed root"), ("out/../../x", "outside the allowed root"), ("", "must be a non-empty path")],
+    [
+        ("../outside", "outside the allowed root"),
+        ("out/../../x", "outside the allowed root"),
+        ("", "must be a non-empty path"),
+    ],
 )
 def test_output_paths_escaping_the_root_are_refused(project: Project, output: str, message: str) -> None:
     with pytest.raises(ConfigError) as error:
@@ -170,10 +227,16 @@ def test_output_paths_escaping_the_root_are_refused(project: Project, output: st
     assert "--output" in str(error.value) and message in str(error.value)
 
 
-def test_absolute_output_is_allowed_on_the_command_line_only(project: Project, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_absolute_output_is_allowed_on_the_command_line_only(
+    project: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     assert Path(project.run("plain", output=str(elsewhere)).directory or "").parent == elsewhere
-    (project.root / "sim.yaml").write_text(f"runner:\n  target: {project.module}:plain\noutput_directory: {elsewhere}\n")
+    (project.root / "sim.yaml").write_text(
+        f"runner:\n  target: {project.module}:plain\noutput_directory: {elsewhere}\n"
+    )
     with pytest.raises(ConfigError) as error:
         build_config(Options(config=Path("sim.yaml"), inputs=project.inputs("hi\n")), cwd=project.root)
-    assert f"sim.yaml:3: field 'output_directory': must be a path relative to the project root" in str(error.value)
+    assert "sim.yaml:3: field 'output_directory': must be a path relative to the project root" in str(
+        error.value
+    )

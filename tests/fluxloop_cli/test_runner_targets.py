@@ -43,7 +43,9 @@ def test_target_patterns(module: str, attribute: str, expected: str) -> None:
 
 
 def test_factory_builds_the_instance(module: str) -> None:
-    function = resolve(f"{module}:NeedsArgs.answer", factory=f"{module}:make_bot", factory_kwargs={"prefix": "made"})
+    function = resolve(
+        f"{module}:NeedsArgs.answer", factory=f"{module}:make_bot", factory_kwargs={"prefix": "made"}
+    )
     assert function("q") == "made:q"  # the factory's object is used for the method
 
 
@@ -62,7 +64,10 @@ def test_file_path_target(tmp_path: Path) -> None:
         ("zzz_nothing_like_it", "Callables there: "),
         ("Bot.anwser", "instance of Bot has no attribute 'anwser'. Did you mean: answer?"),
         ("CONFIG", "is a dict ({'a': 1}), which is not callable"),
-        ("NeedsArgs.answer", "class NeedsArgs needs constructor arguments (key); the runner only constructs classes whose constructor takes no arguments"),
+        (
+            "NeedsArgs.answer",
+            "class NeedsArgs needs constructor arguments (key); the runner only constructs classes whose constructor takes no arguments",
+        ),
         ("BrokenInit.answer", "constructing BrokenInit() failed: RuntimeError: no database"),
         ("NotCallable", "is a class whose instances are not callable; name a method, e.g. "),
     ],
@@ -82,13 +87,18 @@ def test_module_not_found_lists_the_search_path(tmp_path: Path, monkeypatch: pyt
     assert f"Searched sys.path:\n    {tmp_path}\n" in text and "runner.working_directory" in text
 
 
-def test_failing_import_inside_the_module_is_not_module_not_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_import_inside_the_module_is_not_module_not_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.syspath_prepend(str(tmp_path))
     name = write_agent_module(tmp_path, "import json\nimport dependency_that_is_not_installed\n")
     with pytest.raises(TargetError) as error:
         resolve(f"{name}:run")
     text = str(error.value)
-    assert f"importing '{name}' failed: ModuleNotFoundError: No module named 'dependency_that_is_not_installed'" in text
+    assert (
+        f"importing '{name}' failed: ModuleNotFoundError: No module named 'dependency_that_is_not_installed'"
+        in text
+    )
     assert f"{name}.py:2)" in text and "Searched sys.path" not in text
 
 
@@ -160,7 +170,13 @@ def inputs(tmp_path: Path) -> Path:
     ],
 )
 def test_cli_reports_bad_targets_without_traceback(
-    target: str, message: str, module: str, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    target: str,
+    message: str,
+    module: str,
+    inputs: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["run", target.format(m=module), "--inputs", str(inputs), "--no-progress"]) == 2
@@ -168,13 +184,17 @@ def test_cli_reports_bad_targets_without_traceback(
     assert err.startswith("fluxloop-otel run: error: ") and message in err and "Traceback" not in err
 
 
-def test_cli_debug_shows_the_traceback(module: str, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_debug_shows_the_traceback(
+    module: str, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(UsageError, match="Did you mean: plain"):
         main(["--debug", "run", f"{module}:plian", "--inputs", str(inputs)])
 
 
-def test_cli_requires_target_and_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_requires_target_and_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["run"]) == 2
     assert "no target: pass TARGET" in capsys.readouterr().err
@@ -182,7 +202,9 @@ def test_cli_requires_target_and_inputs(tmp_path: Path, monkeypatch: pytest.Monk
     assert "no inputs: pass --inputs FILE" in capsys.readouterr().err
 
 
-def test_sys_path_is_restored(module: str, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sys_path_is_restored(
+    module: str, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     extra = tmp_path / "extra"
     before = list(sys.path)

@@ -38,7 +38,9 @@ def agent(input: str) -> str:
 @pytest.fixture(autouse=True)
 def sdk_offline(tmp_path: Path) -> None:
     """The SDK writes offline (no collector) into this test's directory."""
-    fluxloop.configure(use_collector=False, offline_store_enabled=True, offline_store_dir=str(tmp_path / "sdk"))
+    fluxloop.configure(
+        use_collector=False, offline_store_enabled=True, offline_store_dir=str(tmp_path / "sdk")
+    )
 
 
 def test_sdk_is_bridged() -> None:
@@ -62,13 +64,20 @@ def test_spans_carry_the_sdk_trace_id(tracing: Any) -> None:
     assert span.context.trace_id == uuid.UUID(sdk_trace_id).int
     assert span.context.span_id == workflow_root_span_id(span.context.trace_id)
     assert span.attributes[A.FLUXLOOP_TRACE_EXTERNAL] is True
-    assert json.loads(span.attributes[A.METADATA]) == {"iteration": 0}, "metadata the CLI adds reaches OTel backends"
+    assert json.loads(span.attributes[A.METADATA]) == {"iteration": 0}, (
+        "metadata the CLI adds reaches OTel backends"
+    )
 
 
 def test_event_buffer_flush_writes_our_observations(tracing: Any, tmp_path: Path) -> None:
     directory = tmp_path / "slow"
     # A writer that would wait a minute on its own: only the EventBuffer.flush hook can write in time.
-    fl.configure(tracer_provider=tracing.provider, offline_store_dir=str(directory), flush_interval=60, batch_size=10_000)
+    fl.configure(
+        tracer_provider=tracing.provider,
+        offline_store_dir=str(directory),
+        flush_interval=60,
+        batch_size=10_000,
+    )
     with fluxloop.instrument("exp_iter1") as ctx:
         agent("flush me")
     observations = directory / "observations.jsonl"
@@ -122,7 +131,9 @@ def test_disabled_tracing_leaves_the_sdk_alone(tracing: Any) -> None:
     assert tracing.spans() == []
 
 
-def test_bridge_failure_never_breaks_the_sdk_block(tracing: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_bridge_failure_never_breaks_the_sdk_block(
+    tracing: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def broken() -> Any:
         raise RuntimeError("runtime unavailable")
 
@@ -134,7 +145,9 @@ def test_bridge_failure_never_breaks_the_sdk_block(tracing: Any, monkeypatch: py
     assert "could not join the FluxLoop SDK trace" in caplog.text
 
 
-def test_a_different_fluxloop_package_is_not_patched(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_different_fluxloop_package_is_not_patched(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     bridge.unpatch_sdk()
     try:
         assert not bridge.is_patched()
@@ -149,12 +162,17 @@ def test_a_different_fluxloop_package_is_not_patched(monkeypatch: pytest.MonkeyP
         assert bridge.patch_sdk() is True
 
 
-def test_warns_when_our_directory_is_not_the_sdks(tracing: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_warns_when_our_directory_is_not_the_sdks(
+    tracing: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr(bridge, "_warned", set())
     with caplog.at_level(logging.WARNING, logger="fluxloop_otel.integrations"):
         with fluxloop.instrument("exp_elsewhere"):
             agent("x")
-    assert f"observations go to {tracing.directory} but the FluxLoop SDK writes (and `fluxloop run` reads) {tmp_path / 'sdk'}" in caplog.text
+    assert (
+        f"observations go to {tracing.directory} but the FluxLoop SDK writes (and `fluxloop run` reads) {tmp_path / 'sdk'}"
+        in caplog.text
+    )
     caplog.clear()
     fluxloop.configure(offline_store_dir=str(tracing.directory))
     monkeypatch.setattr(bridge, "_warned", set())

@@ -73,14 +73,28 @@ print(json.dumps({"before": before, "after": fluxloop_sdk.is_patched(), "same_tr
 
 def _python(code: str, directory: Path) -> dict:
     env = clean_env(FLUXLOOP_OFFLINE_DIR=str(directory))
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code), str(directory)], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), str(directory)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_works_when_the_sdk_cannot_be_imported(tmp_path: Path) -> None:
     report = _python(BLOCKER + WITHOUT_SDK, tmp_path)
-    assert report == {"out": "WORKS", "trace": report["trace"], "types": ["tool", "agent"], "traces": True, "patched": False, "sdk": "ModuleNotFoundError", "sdk_loaded": False}
+    assert report == {
+        "out": "WORKS",
+        "trace": report["trace"],
+        "types": ["tool", "agent"],
+        "traces": True,
+        "patched": False,
+        "sdk": "ModuleNotFoundError",
+        "sdk_loaded": False,
+    }
 
 
 def test_sdk_imported_after_fluxloop_otel_is_bridged(tmp_path: Path) -> None:

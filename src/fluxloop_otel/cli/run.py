@@ -20,16 +20,52 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "for `fluxloop parse experiment` and `fluxloop evaluate experiment`. Values not given here come from "
         "--config (default: ./configs/simulation.yaml when present).",
     )
-    parser.add_argument("target", nargs="?", help="'pkg.module:function', 'module:instance.method', 'module:Class.method' or 'file.py:function'")
-    parser.add_argument("--config", type=Path, metavar="PATH", help="simulation.yaml, a configs/ directory or a project directory")
-    parser.add_argument("--inputs", type=Path, metavar="FILE", help="inputs file: generated.yaml shape, .json, .jsonl or text (one input per line)")
-    parser.add_argument("--iterations", type=int, metavar="N", help="passes over the inputs (default 1 or the config's)")
-    parser.add_argument("--output", metavar="DIR", help="directory for exp_*/ (default: <project>/experiments)")
+    parser.add_argument(
+        "target",
+        nargs="?",
+        help="'pkg.module:function', 'module:instance.method', 'module:Class.method' or 'file.py:function'",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="simulation.yaml, a configs/ directory or a project directory",
+    )
+    parser.add_argument(
+        "--inputs",
+        type=Path,
+        metavar="FILE",
+        help="inputs file: generated.yaml shape, .json, .jsonl or text (one input per line)",
+    )
+    parser.add_argument(
+        "--iterations", type=int, metavar="N", help="passes over the inputs (default 1 or the config's)"
+    )
+    parser.add_argument(
+        "--output", metavar="DIR", help="directory for exp_*/ (default: <project>/experiments)"
+    )
     parser.add_argument("--name", help="experiment name (trace names are <name>_iter<N>)")
-    parser.add_argument("--max-duration", metavar="DURATION", help="fail a run that takes longer (e.g. 120s, 2m, 500ms; 0 = no limit)")
-    parser.add_argument("--output-char-limit", metavar="N", help="cut stored outputs to N characters (0 = no limit)")
-    parser.add_argument("--working-directory", type=Path, metavar="DIR", help="directory put on sys.path for the target (default: project root)")
-    parser.add_argument("--python-path", type=Path, action="append", default=[], metavar="DIR", help="extra sys.path entry (repeatable)")
+    parser.add_argument(
+        "--max-duration",
+        metavar="DURATION",
+        help="fail a run that takes longer (e.g. 120s, 2m, 500ms; 0 = no limit)",
+    )
+    parser.add_argument(
+        "--output-char-limit", metavar="N", help="cut stored outputs to N characters (0 = no limit)"
+    )
+    parser.add_argument(
+        "--working-directory",
+        type=Path,
+        metavar="DIR",
+        help="directory put on sys.path for the target (default: project root)",
+    )
+    parser.add_argument(
+        "--python-path",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra sys.path entry (repeatable)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or per-run lines")
     parser.add_argument("--fail-on-error", action="store_true", help="exit with status 1 when any run failed")
     parser.set_defaults(handler=run)

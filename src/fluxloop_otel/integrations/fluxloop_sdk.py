@@ -71,14 +71,22 @@ def patch_sdk(module: Any = None) -> bool:
     try:
         context_cls = sys.modules[f"{SDK_MODULE}.context"].FluxLoopContext
         buffer_cls = sys.modules[f"{SDK_MODULE}.buffer"].EventBuffer
-        targets = ((context_cls, "__init__", _context_init), (context_cls, "finalize", _context_finalize), (buffer_cls, "flush", _buffer_flush))
+        targets = (
+            (context_cls, "__init__", _context_init),
+            (context_cls, "finalize", _context_finalize),
+            (buffer_cls, "flush", _buffer_flush),
+        )
         if not all(callable(getattr(owner, name, None)) for owner, name, _ in targets):
             raise AttributeError("FluxLoopContext.__init__/finalize or EventBuffer.flush missing")
         for owner, name, wrapper in targets:
             wrapt.wrap_function_wrapper(owner, name, wrapper)
             _patched.append((owner, name))
     except Exception as exc:  # another package named "fluxloop", or an SDK too different to bridge
-        _warn_once("patch", "fluxloop-otel: FluxLoop SDK found but not bridged (%r); its traces and ours stay separate", exc)
+        _warn_once(
+            "patch",
+            "fluxloop-otel: FluxLoop SDK found but not bridged (%r); its traces and ours stay separate",
+            exc,
+        )
         unpatch_sdk()
         return False
     logger.debug("fluxloop-otel: FluxLoop SDK bridged")
@@ -140,7 +148,9 @@ def _start_root(context: Any) -> None:
     }
     span = rt.start_root_span(workflow_span_name(name), trace_id, workflow_root_span_id(trace_id), attributes)
     token = spans.attach(span)
-    trace_context = TraceContext(span, metadata=dict(trace.metadata or {}), tags=list(trace.tags or []), user_id=trace.user_id)
+    trace_context = TraceContext(
+        span, metadata=dict(trace.metadata or {}), tags=list(trace.tags or []), user_id=trace.user_id
+    )
     trace_token = _current_trace.set(trace_context)
     setattr(context, _STATE, (span, token, trace_token, sys.exc_info()[1]))
 
@@ -164,7 +174,11 @@ def _end_root(context: Any) -> None:
 
 def _check_directories(settings: Any, sdk_config: Any) -> None:
     """Warn (once) when our observations go elsewhere than where the SDK, and so the CLI, reads."""
-    if sdk_config is None or not getattr(sdk_config, "offline_store_enabled", False) or not settings.offline_store_enabled:
+    if (
+        sdk_config is None
+        or not getattr(sdk_config, "offline_store_enabled", False)
+        or not settings.offline_store_enabled
+    ):
         return
     ours = os.path.abspath(settings.offline_store_dir)
     theirs = os.path.abspath(str(sdk_config.offline_store_dir))

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from fluxloop_otel.runner.errors import ConfigError
+from fluxloop_otel.runner.errors import ConfigError, RunnerError
 from fluxloop_otel.runner.guards import Guards, parse_char_limit, parse_duration
 from fluxloop_otel.runner.paths import resolve_output_dir
 from fluxloop_otel.runner.yamlfile import LineDict, parse_yaml, plain, read_text, type_name
@@ -137,10 +137,8 @@ def _target(value: Any, origin: _Origin, name: str) -> str | None:
 
     try:
         parse_target(text)
-    except ConfigError:
-        raise
-    except Exception as exc:
-        raise _fail(str(getattr(exc, "message", exc)), origin, name) from None
+    except RunnerError as exc:
+        raise _fail(exc.message, origin, name) from None
     return text
 
 
@@ -152,7 +150,9 @@ def _describe(value: Any) -> str:
 
 
 # -- building ------------------------------------------------------------------------------------------
-def config_from_mapping(data: Any, *, project_root: Path, path: str | None = None, runner_path: str | None = None) -> RunnerConfig:
+def config_from_mapping(
+    data: Any, *, project_root: Path, path: str | None = None, runner_path: str | None = None
+) -> RunnerConfig:
     """A :class:`RunnerConfig` from one parsed YAML document (or merged sections).
 
     ``runner_path`` names the file the ``runner`` section came from (defaults to ``path``).
@@ -166,7 +166,9 @@ def config_from_mapping(data: Any, *, project_root: Path, path: str | None = Non
     if "name" in data:
         config.name = _string(data["name"], _origin(data, "name", path), "name")
     if "iterations" in data:
-        config.iterations = _int(data["iterations"], _origin(data, "iterations", path), "iterations", 1, MAX_ITERATIONS)
+        config.iterations = _int(
+            data["iterations"], _origin(data, "iterations", path), "iterations", 1, MAX_ITERATIONS
+        )
     if data.get("inputs_file") not in (None, ""):
         text = _string(data["inputs_file"], _origin(data, "inputs_file", path), "inputs_file")
         config.inputs_file = (config.project_root / Path(text).expanduser()).resolve()
@@ -174,7 +176,12 @@ def config_from_mapping(data: Any, *, project_root: Path, path: str | None = Non
         origin = _origin(data, "output_directory", path)
         text = _string(data["output_directory"], origin, "output_directory")
         config.output_directory = resolve_output_dir(
-            text, config.project_root, allow_absolute=False, source=path, field="output_directory", line=origin.line
+            text,
+            config.project_root,
+            allow_absolute=False,
+            source=path,
+            field="output_directory",
+            line=origin.line,
         )
     if "personas" in data:
         config.personas = _personas(data["personas"], _origin(data, "personas", path), path)
@@ -192,9 +199,13 @@ def _read_runner(config: RunnerConfig, runner: Mapping[Any, Any], path: str | No
     module_path = _optional_string(runner.get("module_path"), origin("module_path"), "runner.module_path")
     config.module_path = module_path
     if runner.get("function_name") not in (None, ""):
-        config.function_name = _string(runner["function_name"], origin("function_name"), "runner.function_name")
+        config.function_name = _string(
+            runner["function_name"], origin("function_name"), "runner.function_name"
+        )
     config.factory = _target(runner.get("factory"), origin("factory"), "runner.factory")
-    config.factory_kwargs = dict(_mapping(runner.get("factory_kwargs"), origin("factory_kwargs"), "runner.factory_kwargs"))
+    config.factory_kwargs = dict(
+        _mapping(runner.get("factory_kwargs"), origin("factory_kwargs"), "runner.factory_kwargs")
+    )
     if runner.get("working_directory") not in (None, ""):
         text = _string(runner["working_directory"], origin("working_directory"), "runner.working_directory")
         config.working_directory = (config.project_root / Path(text).expanduser()).resolve()
@@ -202,10 +213,16 @@ def _read_runner(config: RunnerConfig, runner: Mapping[Any, Any], path: str | No
         (config.project_root / Path(entry).expanduser()).resolve()
         for entry in _path_list(runner.get("python_path"), origin("python_path"), "runner.python_path")
     ]
-    variables = _mapping(runner.get("environment_vars"), origin("environment_vars"), "runner.environment_vars")
+    variables = _mapping(
+        runner.get("environment_vars"), origin("environment_vars"), "runner.environment_vars"
+    )
     for key, value in variables.items():
         if not isinstance(key, str) or not key or isinstance(value, (dict, list)):
-            raise _fail(f"expected NAME: value pairs, got {key!r}: {_describe(value)}", origin("environment_vars"), "runner.environment_vars")
+            raise _fail(
+                f"expected NAME: value pairs, got {key!r}: {_describe(value)}",
+                origin("environment_vars"),
+                "runner.environment_vars",
+            )
         config.environment_vars[key] = "" if value is None else str(value)
     duration_key = "max_duration" if "max_duration" in runner else "timeout_seconds"
     try:
@@ -229,11 +246,12 @@ def _personas(value: Any, origin: _Origin, path: str | None) -> dict[str, dict[s
         line = value.line_of(index) if hasattr(value, "line_of") else origin.line
         item_origin = _Origin(path, line)
         if not isinstance(entry, Mapping):
-            raise _fail(f"expected a mapping with a 'name', got {_describe(entry)}", item_origin, f"personas[{index}]")
+            raise _fail(
+                f"expected a mapping with a 'name', got {_describe(entry)}", item_origin, f"personas[{index}]"
+            )
         name = _string(entry.get("name"), item_origin, f"personas[{index}].name")
         personas[name] = plain(entry)
     return personas
-
 
 
 # -- files ---------------------------------------------------------------------------------------------------
@@ -267,7 +285,11 @@ def _load_sections(configs: Path) -> RunnerConfig:
         if data is None:
             continue
         if not isinstance(data, Mapping):
-            raise ConfigError(f"expected a mapping of settings, got {_describe(data)}", path=str(section), line=getattr(data, "line", None))
+            raise ConfigError(
+                f"expected a mapping of settings, got {_describe(data)}",
+                path=str(section),
+                line=getattr(data, "line", None),
+            )
         for key, value in data.items():
             if key == "runner":
                 runner_path = str(section)
@@ -279,7 +301,12 @@ def _load_sections(configs: Path) -> RunnerConfig:
     for key, (source, container) in origins.items():
         if key != "runner":
             config_from_mapping(_only(container, key), project_root=configs.parent, path=source)
-    return config_from_mapping(_with_lines(merged, origins), project_root=configs.parent, path=str(configs / "simulation.yaml"), runner_path=runner_path)
+    return config_from_mapping(
+        _with_lines(merged, origins),
+        project_root=configs.parent,
+        path=str(configs / "simulation.yaml"),
+        runner_path=runner_path,
+    )
 
 
 def _only(container: Any, key: str) -> LineDict:
@@ -292,5 +319,7 @@ def _only(container: Any, key: str) -> LineDict:
 
 def _with_lines(merged: dict[str, Any], origins: dict[str, tuple[str, Any]]) -> LineDict:
     result = LineDict(merged)
-    result.lines = {key: origins[key][1].line_of(key) for key in merged if hasattr(origins[key][1], "line_of")}
+    result.lines = {
+        key: origins[key][1].line_of(key) for key in merged if hasattr(origins[key][1], "line_of")
+    }
     return result

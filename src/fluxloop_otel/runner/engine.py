@@ -39,7 +39,9 @@ class RunSpec:
 
 def plan_runs(entries: list[InputEntry], iterations: int) -> list[RunSpec]:
     """``iterations`` passes over the inputs, in the FluxLoop CLI's order."""
-    return [RunSpec(i * len(entries) + j, i, entry) for i in range(iterations) for j, entry in enumerate(entries)]
+    return [
+        RunSpec(i * len(entries) + j, i, entry) for i in range(iterations) for j, entry in enumerate(entries)
+    ]
 
 
 class Experiment:
@@ -67,7 +69,12 @@ class Experiment:
         persona = entry.persona
         persona_config = self.config.personas.get(persona, {}) if persona else {}
         trace_name = f"{self.config.name}_iter{spec.iteration}" + (f"_persona_{persona}" if persona else "")
-        variation = {"input": entry.input, "metadata": entry.metadata, "source": entry.source, "source_index": entry.source_index}
+        variation = {
+            "input": entry.input,
+            "metadata": entry.metadata,
+            "source": entry.source,
+            "source_index": entry.source_index,
+        }
         metadata: dict[str, Any] = {"iteration": spec.iteration, "variation": variation}
         if persona:
             metadata["persona"] = persona
@@ -147,6 +154,8 @@ def observations_directory() -> Path:
     return Path(os.path.abspath(settings.offline_store_dir))
 
 
-def run_experiment(experiment: Experiment, runs: list[RunSpec], on_progress: ProgressCallback | None = None) -> ExperimentResult:
+def run_experiment(
+    experiment: Experiment, runs: list[RunSpec], on_progress: ProgressCallback | None = None
+) -> ExperimentResult:
     """Run synchronously (one event loop for the whole experiment)."""
     return asyncio.run(experiment.run(runs, on_progress))

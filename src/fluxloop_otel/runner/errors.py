@@ -8,7 +8,14 @@ import os
 class RunnerError(Exception):
     """A problem with the user's target, config or inputs (shown without a traceback)."""
 
-    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None, line: int | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
         self.message = message
         self.path = os.fspath(path) if path is not None else None
         self.line = line

@@ -59,7 +59,13 @@ def _conversation(run: RunResult, persona: str | None) -> list[dict[str, Any]]:
     assistant_metadata = {"actions": run.actions} if run.actions else {}
     return [
         {"turn_index": 1, "role": "user", "content": run.input, "source": "input", "metadata": user_metadata},
-        {"turn_index": 1, "role": "assistant", "content": run.output, "source": "agent", "metadata": assistant_metadata},
+        {
+            "turn_index": 1,
+            "role": "assistant",
+            "content": run.output,
+            "source": "agent",
+            "metadata": assistant_metadata,
+        },
     ]
 
 

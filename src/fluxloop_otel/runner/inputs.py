@@ -60,7 +60,9 @@ def _json(text: str, path: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputsError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno) from None
+        raise InputsError(
+            f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno
+        ) from None
     except RecursionError:
         raise InputsError("invalid JSON: nested too deeply", path=path) from None
 
@@ -72,15 +74,25 @@ def _from_document(data: Any, path: str) -> list[InputEntry]:
     if isinstance(data, Mapping):
         key = "inputs" if "inputs" in data else "variations" if "variations" in data else ""
         if not key:
-            raise InputsError("expected a list of inputs or a mapping with an 'inputs' list", path=path, line=getattr(data, "line", None))
+            raise InputsError(
+                "expected a list of inputs or a mapping with an 'inputs' list",
+                path=path,
+                line=getattr(data, "line", None),
+            )
         items = data[key]
         if not isinstance(items, list):
-            raise InputsError(f"expected a list, got {type_name(items)}", path=path, line=_line(data, key), field=key)
+            raise InputsError(
+                f"expected a list, got {type_name(items)}", path=path, line=_line(data, key), field=key
+            )
     elif isinstance(data, list):
         items = data
     else:
-        raise InputsError(f"expected a list of inputs or a mapping with an 'inputs' list, got {type_name(data)}", path=path)
-    return [_entry(item, index, path, _line(items, index), f"{key}[{index}]") for index, item in enumerate(items)]
+        raise InputsError(
+            f"expected a list of inputs or a mapping with an 'inputs' list, got {type_name(data)}", path=path
+        )
+    return [
+        _entry(item, index, path, _line(items, index), f"{key}[{index}]") for index, item in enumerate(items)
+    ]
 
 
 def _from_jsonl(text: str, path: str) -> list[InputEntry]:
@@ -91,7 +103,9 @@ def _from_jsonl(text: str, path: str) -> list[InputEntry]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputsError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, line=number) from None
+            raise InputsError(
+                f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, line=number
+            ) from None
         except RecursionError:
             raise InputsError("invalid JSON: nested too deeply", path=path, line=number) from None
         entries.append(_entry(item, len(entries), path, number, None))
@@ -100,7 +114,10 @@ def _from_jsonl(text: str, path: str) -> list[InputEntry]:
 
 def _from_lines(text: str) -> list[InputEntry]:
     lines = [line.strip() for line in text.splitlines()]
-    return [InputEntry(line, {}, None, index) for index, line in enumerate(item for item in lines if item and not item.startswith("#"))]
+    return [
+        InputEntry(line, {}, None, index)
+        for index, line in enumerate(item for item in lines if item and not item.startswith("#"))
+    ]
 
 
 def _entry(item: Any, index: int, path: str, line: int | None, label: str | None) -> InputEntry:
@@ -110,21 +127,37 @@ def _entry(item: Any, index: int, path: str, line: int | None, label: str | None
             raise InputsError("empty input", path=path, line=line, field=label)
         return InputEntry(item, {}, None, index)
     if not isinstance(item, Mapping):
-        raise InputsError(f"expected a mapping with an 'input', got {type_name(item)}", path=path, line=line, field=label)
+        raise InputsError(
+            f"expected a mapping with an 'input', got {type_name(item)}", path=path, line=line, field=label
+        )
     value = item.get("input")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
         got = "nothing" if value is None else type_name(value)
-        raise InputsError(f"needs a non-empty text 'input', got {got}", path=path, line=_line(item, "input") or line, field=f"{where}input")
+        raise InputsError(
+            f"needs a non-empty text 'input', got {got}",
+            path=path,
+            line=_line(item, "input") or line,
+            field=f"{where}input",
+        )
     metadata = item.get("metadata", item)
     if not isinstance(metadata, Mapping):
-        raise InputsError(f"expected a mapping, got {type_name(metadata)}", path=path, line=_line(item, "metadata") or line, field=f"{where}metadata")
+        raise InputsError(
+            f"expected a mapping, got {type_name(metadata)}",
+            path=path,
+            line=_line(item, "metadata") or line,
+            field=f"{where}metadata",
+        )
     persona = metadata.get("persona", item.get("persona"))
     if persona is not None and not isinstance(persona, str):
-        raise InputsError(f"expected a persona name, got {type_name(persona)}", path=path, line=line, field=f"{where}persona")
+        raise InputsError(
+            f"expected a persona name, got {type_name(persona)}",
+            path=path,
+            line=line,
+            field=f"{where}persona",
+        )
     return InputEntry(str(value), plain(metadata), persona or None, index)
 
 
 def _line(container: Any, key: Any) -> int | None:
     line_of = getattr(container, "line_of", None)
     return line_of(key) if callable(line_of) else None
-

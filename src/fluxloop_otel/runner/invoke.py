@@ -103,12 +103,19 @@ class CallPlan:
             self.input_positional = True
         elif chosen.kind == chosen.POSITIONAL_ONLY:
             if named[0] is not chosen:
-                raise TargetError(f"'{self.label}': the input parameter '{chosen.name}' is positional-only but not the first parameter", field="target")
+                raise TargetError(
+                    f"'{self.label}': the input parameter '{chosen.name}' is positional-only but not the first parameter",
+                    field="target",
+                )
             self.input_positional = True
         else:
             self.input_name = chosen.name
         for parameter in named:
-            if parameter is not chosen and parameter.name in INJECTED and parameter.kind != parameter.POSITIONAL_ONLY:
+            if (
+                parameter is not chosen
+                and parameter.name in INJECTED
+                and parameter.kind != parameter.POSITIONAL_ONLY
+            ):
                 self.extras[parameter.name] = INJECTED[parameter.name]
         supplied = {chosen.name if chosen is not None else None, *self.extras}
         missing = [p.name for p in named if p.default is p.empty and p.name not in supplied]
@@ -135,7 +142,9 @@ def _is_async(function: Any) -> bool:
     candidates = [function]
     if not inspect.isroutine(function):
         candidates.append(getattr(function, "__call__", None))
-    return any(inspect.iscoroutinefunction(c) or inspect.isasyncgenfunction(c) for c in candidates if c is not None)
+    return any(
+        inspect.iscoroutinefunction(c) or inspect.isasyncgenfunction(c) for c in candidates if c is not None
+    )
 
 
 # -- calling ---------------------------------------------------------------------------------------
@@ -148,7 +157,9 @@ async def call(plan: CallPlan, context: RunContext, max_duration: float | None) 
     loop = asyncio.get_running_loop()
     started = loop.time()
     result = await _bounded(_in_thread(lambda: _finish_sync(plan.function(*args, **kwargs))), max_duration)
-    if inspect.isawaitable(result) or hasattr(result, "__aiter__"):  # a sync callable returning a coroutine/stream
+    if inspect.isawaitable(result) or hasattr(
+        result, "__aiter__"
+    ):  # a sync callable returning a coroutine/stream
         remaining = None if max_duration is None else max(0.0, max_duration - (loop.time() - started))
         try:
             result = await _bounded(_finish_async(result), remaining)
@@ -206,7 +217,11 @@ async def _finish_async(result: Any) -> Any:
 
 
 def _is_iterator(value: Any) -> bool:
-    return hasattr(value, "__next__") and hasattr(value, "__iter__") and not isinstance(value, (str, bytes, bytearray))
+    return (
+        hasattr(value, "__next__")
+        and hasattr(value, "__iter__")
+        and not isinstance(value, (str, bytes, bytearray))
+    )
 
 
 def chunk_text(chunk: Any) -> str:

@@ -92,7 +92,9 @@ def actions(observations: Iterable[Mapping[str, Any]]) -> list[str]:
     """``type:name`` of each observation ordered by (start, end, name), de-duplicated like the CLI."""
     seen: set[tuple[Any, Any, Any]] = set()
     labels = []
-    for observation in sorted(observations, key=lambda o: (o.get("start_time") or "", o.get("end_time") or "", o.get("name") or "")):
+    for observation in sorted(
+        observations, key=lambda o: (o.get("start_time") or "", o.get("end_time") or "", o.get("name") or "")
+    ):
         key = (observation.get("id"), observation.get("start_time"), observation.get("name"))
         if key in seen:
             continue

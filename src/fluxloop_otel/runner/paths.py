@@ -16,7 +16,9 @@ def inside(path: Path, root: Path) -> bool:
     return True
 
 
-def resolve_output_dir(value: str, base: Path, *, allow_absolute: bool, source: str | None, field: str, line: int | None = None) -> Path:
+def resolve_output_dir(
+    value: str, base: Path, *, allow_absolute: bool, source: str | None, field: str, line: int | None = None
+) -> Path:
     """``value`` resolved against ``base``; it must stay inside ``base`` unless absolute and allowed.
 
     Config files may only name directories inside their project (so a shared config cannot
@@ -27,9 +29,19 @@ def resolve_output_dir(value: str, base: Path, *, allow_absolute: bool, source: 
     raw = Path(value).expanduser()
     if raw.is_absolute():
         if not allow_absolute:
-            raise ConfigError(f"must be a path relative to the project root {base}, got absolute path {value!r}", path=source, line=line, field=field)
+            raise ConfigError(
+                f"must be a path relative to the project root {base}, got absolute path {value!r}",
+                path=source,
+                line=line,
+                field=field,
+            )
         return raw.resolve()
     resolved = (base / raw).resolve()
     if not inside(resolved, base):
-        raise ConfigError(f"{value!r} resolves to {resolved}, outside the allowed root {base.resolve()}", path=source, line=line, field=field)
+        raise ConfigError(
+            f"{value!r} resolves to {resolved}, outside the allowed root {base.resolve()}",
+            path=source,
+            line=line,
+            field=field,
+        )
     return resolved

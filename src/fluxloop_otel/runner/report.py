@@ -6,7 +6,14 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from fluxloop_otel.runner.results import ExperimentResult, RunResult
@@ -41,7 +48,9 @@ class RunProgress:
             self._bar.__enter__()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._bar is not None:
             self._bar.__exit__(exc_type, exc, tb)
 
@@ -52,7 +61,11 @@ class RunProgress:
             self._bar.update(self._task, advance=1, failed=self._failed)
         elif self._plain:
             status = "ok" if result.success else f"FAILED ({result.error_type}: {_short(result.error)})"
-            self.console.print(f"run {self.done}/{self.total} {status} {result.duration_ms:.1f} ms trace {result.trace_id}", highlight=False, soft_wrap=True)
+            self.console.print(
+                f"run {self.done}/{self.total} {status} {result.duration_ms:.1f} ms trace {result.trace_id}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def summary_table(result: ExperimentResult) -> Table:
@@ -66,7 +79,10 @@ def summary_table(result: ExperimentResult) -> Table:
     table.add_row("failures", f"[red]{len(result.failed)}[/red]" if result.failed else "0")
     table.add_row("latency p50", _ms(result.latency_percentile(50)))
     table.add_row("latency p95", _ms(result.latency_percentile(95)))
-    table.add_row("tokens (prompt / completion / total)", " / ".join(_count(tokens[key]) for key in ("prompt_tokens", "completion_tokens", "total_tokens")))
+    table.add_row(
+        "tokens (prompt / completion / total)",
+        " / ".join(_count(tokens[key]) for key in ("prompt_tokens", "completion_tokens", "total_tokens")),
+    )
     table.add_row("wall time", f"{result.duration_seconds:.2f} s")
     return table
 
@@ -76,7 +92,10 @@ def print_summary(console: Console, result: ExperimentResult) -> None:
     if result.directory:
         console.print(f"experiment directory: {result.directory}", highlight=False, soft_wrap=True)
     for run in result.failed[:MAX_LISTED_FAILURES]:
-        console.print(f"[red]failed[/red] iteration {run.iteration} input {_short(run.input)!r}: {run.error_type}: {_short(run.error)}", highlight=False)
+        console.print(
+            f"[red]failed[/red] iteration {run.iteration} input {_short(run.input)!r}: {run.error_type}: {_short(run.error)}",
+            highlight=False,
+        )
     if len(result.failed) > MAX_LISTED_FAILURES:
         console.print(f"... and {len(result.failed) - MAX_LISTED_FAILURES} more failures (errors.json)")
 

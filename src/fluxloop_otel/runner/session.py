@@ -8,8 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from fluxloop_otel.config.dotenv import load_env
-from fluxloop_otel.runner.config import CONFIG_DIRECTORY, DEFAULT_OUTPUT, MAX_ITERATIONS, RunnerConfig, load_config
-from fluxloop_otel.runner.engine import Experiment, ProgressCallback, RunSpec, observations_directory, plan_runs, run_experiment
+from fluxloop_otel.runner.config import (
+    CONFIG_DIRECTORY,
+    DEFAULT_OUTPUT,
+    MAX_ITERATIONS,
+    RunnerConfig,
+    load_config,
+)
+from fluxloop_otel.runner.engine import (
+    Experiment,
+    ProgressCallback,
+    RunSpec,
+    observations_directory,
+    plan_runs,
+    run_experiment,
+)
 from fluxloop_otel.runner.errors import ConfigError, InputsError, TargetError
 from fluxloop_otel.runner.experiment import create_directory, write_experiment
 from fluxloop_otel.runner.guards import Guards, parse_char_limit, parse_duration
@@ -45,7 +58,11 @@ def build_config(options: Options, cwd: Path | None = None) -> RunnerConfig:
     path = options.config
     if path is None and (cwd / DEFAULT_CONFIG).is_file():
         path = cwd / DEFAULT_CONFIG
-    config = load_config(path if path.is_absolute() else cwd / path) if path is not None else RunnerConfig(project_root=cwd)
+    config = (
+        load_config(path if path.is_absolute() else cwd / path)
+        if path is not None
+        else RunnerConfig(project_root=cwd)
+    )
     if options.target:
         parse_target(options.target, field="TARGET")
         config.target = options.target
@@ -53,18 +70,27 @@ def build_config(options: Options, cwd: Path | None = None) -> RunnerConfig:
         config.name = options.name
     if options.iterations is not None:
         if not 1 <= options.iterations <= MAX_ITERATIONS:
-            raise ConfigError(f"must be between 1 and {MAX_ITERATIONS}, got {options.iterations}", field="--iterations")
+            raise ConfigError(
+                f"must be between 1 and {MAX_ITERATIONS}, got {options.iterations}", field="--iterations"
+            )
         config.iterations = options.iterations
     if options.inputs is not None:
         config.inputs_file = (cwd / options.inputs.expanduser()).resolve()
     if options.output is not None:
-        config.output_directory = resolve_output_dir(options.output, cwd, allow_absolute=True, source=None, field="--output")
+        config.output_directory = resolve_output_dir(
+            options.output, cwd, allow_absolute=True, source=None, field="--output"
+        )
     if options.working_directory is not None:
         config.working_directory = (cwd / options.working_directory.expanduser()).resolve()
-    config.python_path = [(cwd / entry.expanduser()).resolve() for entry in options.python_path] + config.python_path
+    config.python_path = [
+        (cwd / entry.expanduser()).resolve() for entry in options.python_path
+    ] + config.python_path
     config.guards = _guards(options, config.guards)
     if config.target_text is None:
-        raise TargetError("no target: pass TARGET (e.g. 'my_agent:run') or set runner.target in simulation.yaml", field="TARGET")
+        raise TargetError(
+            "no target: pass TARGET (e.g. 'my_agent:run') or set runner.target in simulation.yaml",
+            field="TARGET",
+        )
     if config.inputs_file is None:
         raise InputsError("no inputs: pass --inputs FILE or set inputs_file in the config", field="--inputs")
     return config
@@ -110,7 +136,9 @@ class Session:
         self.search_path.__enter__()
         try:
             spec = parse_target(config.target_text)
-            self.target = resolve_target(spec, factory=config.factory, factory_kwargs=config.factory_kwargs, base=config.project_root)
+            self.target = resolve_target(
+                spec, factory=config.factory, factory_kwargs=config.factory_kwargs, base=config.project_root
+            )
             self.plan = CallPlan(self.target.function, spec.text)
         except BaseException:
             self.search_path.__exit__(None, None, None)

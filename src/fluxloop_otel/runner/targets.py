@@ -20,7 +20,9 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from fluxloop_otel.runner.errors import TargetError
 
-TARGET_FORMS = "'pkg.module:function', 'module:instance.method', 'module:Class.method' or 'path/to/file.py:function'"
+TARGET_FORMS = (
+    "'pkg.module:function', 'module:instance.method', 'module:Class.method' or 'path/to/file.py:function'"
+)
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,14 @@ def parse_target(text: Any, field: str = "target") -> TargetSpec:
     attributes = tuple(chain.split("."))
     bad = [part for part in attributes if not part.isidentifier()]
     if bad:
-        raise TargetError(f"{value!r}: {bad[0]!r} is not a Python identifier; expected {TARGET_FORMS}", field=field)
+        raise TargetError(
+            f"{value!r}: {bad[0]!r} is not a Python identifier; expected {TARGET_FORMS}", field=field
+        )
     if not module.endswith(".py") and not all(part.isidentifier() for part in module.split(".")):
-        raise TargetError(f"{value!r}: {module!r} is neither a dotted module name nor a .py file; expected {TARGET_FORMS}", field=field)
+        raise TargetError(
+            f"{value!r}: {module!r} is neither a dotted module name nor a .py file; expected {TARGET_FORMS}",
+            field=field,
+        )
     return TargetSpec(module, attributes)
 
 
@@ -97,7 +104,13 @@ def _searched() -> str:
 
 
 # -- resolution -----------------------------------------------------------------------------------------
-def resolve_target(spec: TargetSpec, *, factory: str | None = None, factory_kwargs: Mapping[str, Any] | None = None, base: Path | None = None) -> ResolvedTarget:
+def resolve_target(
+    spec: TargetSpec,
+    *,
+    factory: str | None = None,
+    factory_kwargs: Mapping[str, Any] | None = None,
+    base: Path | None = None,
+) -> ResolvedTarget:
     """Import ``spec.module`` and walk ``spec.attributes`` to a callable."""
     module = _import(spec, base)
     module_file = getattr(module, "__file__", None)
@@ -116,7 +129,9 @@ def resolve_target(spec: TargetSpec, *, factory: str | None = None, factory_kwar
         if not callable(instance):
             methods = _public_callables(instance)
             hint = f"; name a method, e.g. '{spec.text}.{methods[0]}'" if methods else ""
-            raise TargetError(f"'{spec.text}' is a class whose instances are not callable{hint}", field="target")
+            raise TargetError(
+                f"'{spec.text}' is a class whose instances are not callable{hint}", field="target"
+            )
         obj = instance
     if not callable(obj):
         raise TargetError(f"'{spec.text}' is {_describe(obj)}, which is not callable", field="target")
@@ -164,7 +179,9 @@ def _import_file(spec: TargetSpec, base: Path | None) -> Any:
             module_spec.loader.exec_module(module)
         except Exception as exc:
             sys.modules.pop(module_name, None)
-            raise TargetError(f"importing '{path}' failed: {_exception_summary(exc)}", field="target") from exc
+            raise TargetError(
+                f"importing '{path}' failed: {_exception_summary(exc)}", field="target"
+            ) from exc
     return module
 
 
@@ -177,7 +194,9 @@ def _needs_instance(cls: type, name: str) -> bool:
     return not isinstance(raw, (staticmethod, classmethod, type))
 
 
-def _instantiate(cls: type, spec: TargetSpec, factory: str | None, factory_kwargs: Mapping[str, Any] | None) -> Any:
+def _instantiate(
+    cls: type, spec: TargetSpec, factory: str | None, factory_kwargs: Mapping[str, Any] | None
+) -> Any:
     if factory:
         return _from_factory(factory, factory_kwargs or {}, spec)
     required = _required_parameters(cls)
@@ -191,7 +210,10 @@ def _instantiate(cls: type, spec: TargetSpec, factory: str | None, factory_kwarg
     try:
         return cls()
     except Exception as exc:
-        raise TargetError(f"'{spec.text}': constructing {cls.__qualname__}() failed: {_exception_summary(exc)}", field="target") from exc
+        raise TargetError(
+            f"'{spec.text}': constructing {cls.__qualname__}() failed: {_exception_summary(exc)}",
+            field="target",
+        ) from exc
 
 
 def _from_factory(factory: str, kwargs: Mapping[str, Any], spec: TargetSpec) -> Any:
@@ -200,7 +222,9 @@ def _from_factory(factory: str, kwargs: Mapping[str, Any], spec: TargetSpec) -> 
     try:
         return function(**dict(kwargs))
     except Exception as exc:
-        raise TargetError(f"runner.factory '{factory}' failed: {_exception_summary(exc)}", field="runner.factory") from exc
+        raise TargetError(
+            f"runner.factory '{factory}' failed: {_exception_summary(exc)}", field="runner.factory"
+        ) from exc
 
 
 def _required_parameters(cls: type) -> list[str]:
@@ -211,7 +235,8 @@ def _required_parameters(cls: type) -> list[str]:
     return [
         name
         for name, parameter in signature.parameters.items()
-        if parameter.default is parameter.empty and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        if parameter.default is parameter.empty
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
     ]
 
 
@@ -221,14 +246,21 @@ def _attribute(obj: Any, name: str, owner_label: str, spec: TargetSpec) -> Any:
     except AttributeError:
         pass
     except Exception as exc:  # a property that raises
-        raise TargetError(f"'{spec.text}': reading '{name}' of {owner_label} failed: {_exception_summary(exc)}", field="target") from exc
+        raise TargetError(
+            f"'{spec.text}': reading '{name}' of {owner_label} failed: {_exception_summary(exc)}",
+            field="target",
+        ) from exc
     names = _public_names(obj)
     close = difflib.get_close_matches(name, names, n=5, cutoff=0.6)
     if close:
         hint = f" Did you mean: {', '.join(close)}?"
     else:
         callables = _public_callables(obj)
-        hint = f" Callables there: {', '.join(callables[:12])}." if callables else " It defines no public callables."
+        hint = (
+            f" Callables there: {', '.join(callables[:12])}."
+            if callables
+            else " It defines no public callables."
+        )
     raise TargetError(f"'{spec.text}': {owner_label} has no attribute '{name}'.{hint}", field="target")
 
 
