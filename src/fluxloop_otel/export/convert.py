@@ -10,6 +10,7 @@ reported through ``on_problem`` with file, line and position, and skipped.
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
@@ -17,7 +18,7 @@ from typing import BinaryIO, Callable, Iterable
 from fluxloop_otel import _json
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE, record_lines
 from fluxloop_otel.export.otlp_json.decode import DecodedSpan, decode_document
-from fluxloop_otel.export.otlp_json.lines import DEFAULT_MAX_LINE_BYTES, open_input, read_lines
+from fluxloop_otel.export.otlp_json.lines import DEFAULT_MAX_LINE_BYTES, Line, UnsupportedCompression, open_input, read_lines
 from fluxloop_otel.export.trace_runs import RunCollector
 
 ProblemCallback = Callable[[str], None]
@@ -100,23 +101,34 @@ class Converter:
         """Convert one file (plain or gzip); ``on_progress(bytes read)`` follows the file on disk."""
         try:
             reader, raw = open_input(path)
-        except (OSError, ValueError) as exc:
-            self._problem(f"{path}: cannot read: {exc}")
+        except UnsupportedCompression as exc:
+            self._problem(f"{path}: {exc}; skipped")
+            return
+        except OSError as exc:
+            self._problem(f"{path}: cannot read: {exc.strerror or exc}; skipped")
             return
         self.report.files += 1
+        number = 0
         with raw, reader:
             tick = (lambda: on_progress(raw.tell())) if on_progress is not None else None
-            for line in read_lines(reader, self.options.max_line_bytes, tick):
-                self.report.lines += 1
-                if line.too_long:
-                    self._problem(f"{path}:{line.number}: line longer than {self.options.max_line_bytes} bytes; skipped")
-                    continue
-                try:
-                    document = _json.loads(line.data)
-                except ValueError as exc:
-                    self._problem(f"{path}:{line.number}: {_json_problem(exc)}; line skipped")
-                    continue
-                self._convert_document(document, f"{path}:{line.number}")
+            try:
+                for line in read_lines(reader, self.options.max_line_bytes, tick):
+                    number = line.number
+                    self._convert_line(path, line)
+            except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated compressed file
+                self._problem(f"{path}:{number + 1}: cannot read on: {exc}; rest of the file skipped")
+
+    def _convert_line(self, path: str, line: Line) -> None:
+        self.report.lines += 1
+        if line.too_long:
+            self._problem(f"{path}:{line.number}: line longer than {self.options.max_line_bytes} bytes; skipped")
+            return
+        try:
+            document = _json.loads(line.data)
+        except ValueError as exc:
+            self._problem(f"{path}:{line.number}: {_json_problem(exc)}; line skipped")
+            return
+        self._convert_document(document, f"{path}:{line.number}")
 
     def _convert_document(self, document: object, where: str) -> None:
         for item in decode_document(document):
@@ -129,13 +141,13 @@ class Converter:
             if self.options.services and item.service not in self.options.services:
                 self.report.filtered_spans += 1
                 continue
-            self._write(item)
+            self._write(item, where)
 
-    def _write(self, item: DecodedSpan) -> None:
+    def _write(self, item: DecodedSpan, where: str) -> None:
         try:
             lines = list(record_lines(item.view, self.options.include_foreign_spans))
         except Exception as exc:  # a span the record builder cannot handle: report it, keep going
-            self._problem(f"span {item.view.span_id:016x} of trace {item.view.trace_id:032x}: cannot build its records: {exc!r}")
+            self._problem(f"{where}: span {item.view.span_id:016x} of trace {item.view.trace_id:032x}: cannot build its records: {exc!r}")
             return
         for name, line in lines:
             self._outputs.write(name, line)

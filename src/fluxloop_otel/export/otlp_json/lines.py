@@ -37,7 +37,7 @@ def open_input(path: str) -> tuple[BinaryIO, BinaryIO]:
     try:
         head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
         if head.startswith(ZSTD_MAGIC):
-            raise UnsupportedCompression(f"{path} is zstd-compressed; decompress it first (zstd -d) or use gzip")
+            raise UnsupportedCompression("zstd-compressed; decompress it first (zstd -d) or use gzip")
         if head.startswith(GZIP_MAGIC):
             return gzip.GzipFile(fileobj=raw, mode="rb"), raw  # type: ignore[return-value]
     except Exception:
@@ -57,7 +57,7 @@ def read_lines(reader: BinaryIO, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, o
         if len(data) > max_line_bytes and not data.endswith(b"\n"):
             _skip_rest_of_line(reader)
             yield Line(number, b"", too_long=True)
-        elif data.strip():
+        elif not data.isspace():
             yield Line(number, data)
         if on_progress is not None:
             on_progress()
