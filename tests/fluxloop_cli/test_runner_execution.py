@@ -198,6 +198,7 @@ def test_experiment_files_types_and_persona_consistency(project: Project) -> Non
             "conversation",
             "conversation_state",
         ]
+    assert (files["summary"]["total_runs"], files["summary"]["success_rate"]) == (4, 1.0)  # for `fluxloop status`
     results = files["summary"]["results"]
     assert (results["total_runs"], results["successful"], results["failed"], results["success_rate"]) == (
         4,

@@ -147,6 +147,10 @@ def _summary(result: ExperimentResult, config: dict[str, Any]) -> dict[str, Any]
             "p95_duration_ms": p95,
             "token_usage": result.token_totals,
         },
+        # `fluxloop status experiments` (0.3.0) reads these three at the top level.
+        "total_runs": len(result.runs),
+        "success_rate": result.success_rate,
+        "avg_duration_ms": result.avg_duration_ms,
         "generator": f"fluxloop-otel {__version__}",
     }
 
