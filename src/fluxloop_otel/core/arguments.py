@@ -43,7 +43,7 @@ class ArgumentBinder:
         if self._simple and count <= len(names):
             if not kwargs and count == len(names):
                 return dict(zip(names, args))
-            if all(name in names[count:] for name in kwargs):
+            if not kwargs or all(name in names[count:] for name in kwargs):
                 bound = dict(zip(names, args))
                 defaults = self._defaults
                 for name in names[count:]:

@@ -13,6 +13,8 @@ import json
 from typing import Any, Callable, Mapping, TypeVar, overload
 
 import wrapt
+from opentelemetry import context as context_api
+from opentelemetry import trace as trace_api
 
 from fluxloop_otel.core import runtime as _runtime
 from fluxloop_otel.core import spans
@@ -70,7 +72,8 @@ def _parameters_schema(binder: ArgumentBinder, func: Any) -> str:
 
 
 class CallPlan:
-    """Everything about a decorated callable that does not change between calls."""
+    """Everything about a decorated callable that does not change between calls, and the
+    two steps of a call: :meth:`start` (span with input) and :meth:`finish` (output, end)."""
 
     __slots__ = (
         "observation_type",
@@ -84,7 +87,9 @@ class CallPlan:
         "kind",
         "_func",
         "_binders",
-        "_extra_input",
+        "_reads_arguments",
+        "_reads_result",
+        "_is_tool",
     )
 
     def __init__(
@@ -120,7 +125,9 @@ class CallPlan:
         if spec.type is ObservationType.TOOL:
             attributes[A.TOOL_PARAMETERS] = _parameters_schema(self.binder(False), func)
         self.static_attributes = attributes
-        self._extra_input = spec.type in (ObservationType.GENERATION, ObservationType.RETRIEVAL)
+        self._is_tool = spec.type is ObservationType.TOOL
+        self._reads_arguments = spec.type in (ObservationType.GENERATION, ObservationType.RETRIEVAL)
+        self._reads_result = spec.type in spans.TYPES_READING_RESULTS
 
     def binder(self, bound_call: bool) -> ArgumentBinder:
         binder = self._binders.get(bound_call)
@@ -132,25 +139,57 @@ class CallPlan:
         self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[str, dict[str, Any]]:
         """Span name and start attributes (static ones plus the captured input) of one call."""
-        attributes = self.static_attributes
         capture = self.capture_input and rt.capture_content
-        if not capture and not self._extra_input:
-            return self.span_name, attributes
-        attributes = dict(attributes)
-        bound = self.binder(instance is not None).bind(args, kwargs)
+        if not capture and not self._reads_arguments:
+            return self.span_name, self.static_attributes
+        binder = self._binders.get(instance is not None) or self.binder(instance is not None)
+        bound = binder.bind(args, kwargs)
         if capture:
             text = rt.serializer.dumps(bound, "input")
-            attributes[A.INPUT_VALUE] = text
-            attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
-            if self.observation_type is ObservationType.TOOL:
+            attributes = {**self.static_attributes, A.INPUT_VALUE: text, A.INPUT_MIME_TYPE: A.MIME_JSON}
+            if self._is_tool:
                 attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS] = text
+        else:
+            attributes = dict(self.static_attributes)
         name = self.span_name
-        if self._extra_input:
+        if self._reads_arguments:
             attributes.update(mapping.input_attributes(self.observation_type, bound, rt.serializer, capture))
             model = attributes.get(A.GEN_AI_REQUEST_MODEL)
             if model and A.GEN_AI_REQUEST_MODEL not in self.static_attributes:
                 name = self.spec.span_name(self.name, model)
         return name, attributes
+
+    def start(self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Start this call's span (a child of the current span, or a new trace)."""
+        name, attributes = self.start_attributes(rt, instance, args, kwargs)
+        return rt.tracer.start_span(name, attributes=attributes)
+
+    def finish(self, rt: _runtime.Runtime, span: Any, result: Any) -> None:
+        """Record the return value and end the span."""
+        if self._reads_result:
+            attributes = spans.output_attributes(rt, self.observation_type, result, self.capture_output, self.capture_tokens)
+            if attributes:
+                span.set_attributes(attributes)
+        elif result is not None and self.capture_output and rt.capture_content:
+            if type(result) is str:
+                value = rt.serializer.text(result)
+                if not self._is_tool:  # one attribute: set_attribute is the cheaper SDK call
+                    span.set_attribute(A.OUTPUT_VALUE, value)
+                    span.end()
+                    return
+                attributes = {A.OUTPUT_VALUE: value, A.GEN_AI_TOOL_CALL_RESULT: value}
+            else:
+                value = rt.serializer.dumps(result, "output")
+                attributes = {A.OUTPUT_VALUE: value, A.OUTPUT_MIME_TYPE: A.MIME_JSON}
+                if self._is_tool:
+                    attributes[A.GEN_AI_TOOL_CALL_RESULT] = value
+            span.set_attributes(attributes)
+        span.end()
+
+
+_attach = context_api.attach
+_span_context = trace_api.set_span_in_context
+_detach = spans.safe_detach
 
 
 class ObservationWrapper:
@@ -162,59 +201,43 @@ class ObservationWrapper:
         self.plan = plan
 
     def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        rt = _runtime.current
-        if rt is None:
-            rt = _runtime.get()
+        rt = _runtime.current or _runtime.get()
         if not rt.enabled:
             return wrapped(*args, **kwargs)
         plan = self.plan
         kind = plan.kind
-        if kind == _SYNC:
-            return self._call_sync(rt, wrapped, instance, args, kwargs)
         if kind == _ASYNC:
             return self._call_async(rt, wrapped, instance, args, kwargs)
         if kind == _GENERATOR:
             return trace_generator(rt, plan, wrapped(*args, **kwargs), instance, args, kwargs)
-        return trace_async_generator(rt, plan, wrapped(*args, **kwargs), instance, args, kwargs)
-
-    def _start(self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        name, attributes = self.plan.start_attributes(rt, instance, args, kwargs)
-        return rt.tracer.start_span(name, attributes=attributes)
-
-    def _finish(self, rt: _runtime.Runtime, span: Any, result: Any) -> None:
-        plan = self.plan
-        if plan.capture_output or plan.observation_type in spans._TYPES_READING_RESULTS:
-            attributes = spans.output_attributes(rt, plan.observation_type, result, plan.capture_output, plan.capture_tokens)
-            if attributes:
-                span.set_attributes(attributes)
-        span.end()
-
-    def _call_sync(self, rt: _runtime.Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        span = self._start(rt, instance, args, kwargs)
-        token = spans.attach(span)
+        if kind == _ASYNC_GENERATOR:
+            return trace_async_generator(rt, plan, wrapped(*args, **kwargs), instance, args, kwargs)
+        span = plan.start(rt, instance, args, kwargs)
+        token = _attach(_span_context(span))
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
-            spans.safe_detach(token)
+            _detach(token)
             spans.record_error(span, exc)
             span.end()
             raise
-        spans.safe_detach(token)
-        self._finish(rt, span, result)
+        _detach(token)
+        plan.finish(rt, span, result)
         return result
 
     async def _call_async(self, rt: _runtime.Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        span = self._start(rt, instance, args, kwargs)
-        token = spans.attach(span)
+        plan = self.plan
+        span = plan.start(rt, instance, args, kwargs)
+        token = _attach(_span_context(span))
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:
-            spans.safe_detach(token)
+            _detach(token)
             spans.record_error(span, exc)
             span.end()
             raise
-        spans.safe_detach(token)
-        self._finish(rt, span, result)
+        _detach(token)
+        plan.finish(rt, span, result)
         return result
 
 

@@ -21,13 +21,13 @@ from fluxloop_otel.semconv import mapping
 from fluxloop_otel.semconv.observation_types import ObservationType
 
 _ERROR = StatusCode.ERROR
-_TYPES_READING_RESULTS = frozenset({ObservationType.GENERATION, ObservationType.RETRIEVAL, ObservationType.EMBEDDING})
+TYPES_READING_RESULTS = frozenset({ObservationType.GENERATION, ObservationType.RETRIEVAL, ObservationType.EMBEDDING})
 
 
-def safe_detach(token: object) -> None:
+def safe_detach(token: object, _detach: Any = _RUNTIME_CONTEXT.detach) -> None:
     """Detach without logging when the token belongs to another context (GC, other thread)."""
     try:
-        _RUNTIME_CONTEXT.detach(token)  # type: ignore[arg-type]
+        _detach(token)
     except Exception:
         pass
 
@@ -50,7 +50,7 @@ def output_attributes(
             attributes[A.OUTPUT_MIME_TYPE] = mime
         if observation_type is ObservationType.TOOL:
             attributes[A.GEN_AI_TOOL_CALL_RESULT] = value
-    if observation_type in _TYPES_READING_RESULTS:
+    if observation_type in TYPES_READING_RESULTS:
         attributes.update(mapping.output_attributes(observation_type, result, rt.serializer, capture, capture_tokens))
     return attributes
 

@@ -22,9 +22,16 @@ class FanOutSpanProcessor(SpanProcessor):
     """Forwards to ``processors``; faults are contained, counted in :attr:`faults`."""
 
     def __init__(self, processors: Sequence[SpanProcessor] = ()) -> None:
-        self._processors: tuple[SpanProcessor, ...] = tuple(processors)
+        self._processors: tuple[SpanProcessor, ...] = ()
+        self._starting: tuple[SpanProcessor, ...] = ()
         self.faults = 0
         self._logged: set[str] = set()
+        self._set(processors)
+
+    def _set(self, processors: Sequence[SpanProcessor]) -> None:
+        self._processors = tuple(processors)
+        # on_start is called only on processors that do something there (hot path).
+        self._starting = tuple(p for p in self._processors if type(p).on_start is not SpanProcessor.on_start)
 
     @property
     def processors(self) -> tuple[SpanProcessor, ...]:
@@ -33,13 +40,13 @@ class FanOutSpanProcessor(SpanProcessor):
     def replace(self, processors: Sequence[SpanProcessor], timeout_millis: int = 30000) -> None:
         """Swap in ``processors``; the ones dropped are flushed and shut down."""
         old = self._processors
-        self._processors = tuple(processors)
+        self._set(processors)
         for processor in old:
             if processor not in self._processors:
                 self._call(processor, "shutdown")
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        for processor in self._processors:
+        for processor in self._starting:
             try:
                 processor.on_start(span, parent_context=parent_context)
             except Exception as exc:

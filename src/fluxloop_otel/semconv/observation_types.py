@@ -87,7 +87,7 @@ _SPECS: dict[ObservationType, TypeSpec] = {
             _K.AGENT.value,
             _OP.INVOKE_AGENT.value,
             _operation_name(_OP.INVOKE_AGENT.value),
-            (A.GEN_AI_AGENT_NAME, A.AGENT_NAME),
+            (A.GEN_AI_AGENT_NAME,),
         ),
         TypeSpec(
             ObservationType.TOOL,

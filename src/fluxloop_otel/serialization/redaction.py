@@ -39,6 +39,8 @@ _SECRET_VALUE = re.compile(
     r"|\bhf_[A-Za-z0-9]{20,}"  # Hugging Face tokens
     r")"
 )
+#: Literal fragments every secret pattern contains: a cheap scan before the full patterns.
+_SECRET_HINT = re.compile(r"k-|B(?:earer|asic)|gh[pousr]_|xox|AKIA|AIza|hf_")
 #: Shortest string the value patterns can match; shorter strings are not scanned.
 MIN_SECRET_VALUE_LENGTH = 16
 
@@ -46,27 +48,28 @@ MIN_SECRET_VALUE_LENGTH = 16
 class SecretMasker:
     """Decides which keys hold secrets and masks secret-looking substrings of values."""
 
-    __slots__ = ("_parts", "_cache", "enabled")
+    __slots__ = ("_parts", "cache", "enabled")
 
     def __init__(self, extra_key_parts: Iterable[str] = (), enabled: bool = True) -> None:
         self._parts = tuple(DEFAULT_SECRET_KEY_PARTS) + tuple(p.lower() for p in extra_key_parts)
-        self._cache: dict[str, bool] = {}
+        #: key -> is it a secret (read directly by the serializer's fast path)
+        self.cache: dict[str, bool] = {}
         self.enabled = enabled
 
     def is_secret_key(self, key: str) -> bool:
         """Whether a mapping key or parameter name looks like it holds a credential."""
         if not self.enabled:
             return False
-        cached = self._cache.get(key)
+        cached = self.cache.get(key)
         if cached is None:
             lowered = key.lower()
             cached = any(part in lowered for part in self._parts) or bool(_TOKEN_KEY.search(lowered))
-            if len(self._cache) < 4096:
-                self._cache[key] = cached
+            if len(self.cache) < 4096:
+                self.cache[key] = cached
         return cached
 
     def mask_text(self, text: str) -> str:
         """Replace credential-looking substrings of ``text`` with the mask."""
-        if not self.enabled or len(text) < MIN_SECRET_VALUE_LENGTH:
+        if not self.enabled or len(text) < MIN_SECRET_VALUE_LENGTH or _SECRET_HINT.search(text) is None:
             return text
         return _SECRET_VALUE.sub(MASK, text)

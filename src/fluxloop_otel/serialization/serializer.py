@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any, Callable
 
 from fluxloop_otel import _json
-from fluxloop_otel.serialization.redaction import MASK, SecretMasker
+from fluxloop_otel.serialization.redaction import MASK, MIN_SECRET_VALUE_LENGTH, SecretMasker
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,9 @@ class Serializer:
     def to_jsonable(self, value: Any, field: str = "value") -> Any:
         """A JSON-compatible copy of ``value`` (redacted, masked, capped). Never raises."""
         try:
-            result = self._convert(value, 0, None)
+            result = self._flat_dict(value) if type(value) is dict else None
+            if result is None:
+                result = self._convert(value, 0, None)
         except RecursionError:
             result = "<unserializable: recursion limit>"
         except Exception as exc:  # defensive: _convert guards every user call already
@@ -80,6 +82,11 @@ class Serializer:
 
     def dumps(self, value: Any, field: str = "value") -> str:
         """JSON text for ``value``: valid JSON, at most about ``max_chars`` characters."""
+        if type(value) is dict and self.redact_hook is None:  # hot path: bound arguments
+            flat = self._flat_dict(value)
+            if flat is not None:
+                text = _json.dumps(flat)
+                return text if len(text) <= self.max_chars + MARKER_SLACK else self._encode_capped_text(text)
         return self.encode(self.to_jsonable(value, field))
 
     def encode(self, jsonable: Any) -> str:
@@ -105,6 +112,8 @@ class Serializer:
 
     def text(self, value: str) -> str:
         """A plain string value, masked and capped (no JSON quoting)."""
+        if self.redact_hook is None and len(value) < MIN_SECRET_VALUE_LENGTH:
+            return value
         if self.redact_hook is not None:
             redacted = self._apply_redact(value, "output")
             if not isinstance(redacted, str):
@@ -119,6 +128,29 @@ class Serializer:
         return text[: self.max_chars] + TRUNCATION_MARKER.format(n=len(text) - self.max_chars)
 
     # -- conversion -----------------------------------------------------------------------
+    def _flat_dict(self, value: dict[Any, Any]) -> dict[str, Any] | None:
+        """Fast path for the common case (bound arguments of scalars); None if not flat."""
+        if len(value) > 64:
+            return None
+        secret_cache = self.masker.cache
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return None
+            secret = secret_cache.get(key)
+            if secret is None:
+                secret = self.masker.is_secret_key(key)
+            kind = type(item)
+            if secret:
+                out[key] = MASK
+            elif kind is str:
+                out[key] = item if len(item) < MIN_SECRET_VALUE_LENGTH else self._string(item)
+            elif kind is int or kind is bool or item is None:
+                out[key] = item
+            else:
+                return None
+        return out
+
     def _string(self, value: str) -> str:
         if len(value) > self.max_chars:
             value = self.truncate(value)

@@ -7,8 +7,8 @@ import os
 import time
 from typing import Iterable
 
-from opentelemetry.context import Context
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+from opentelemetry.trace import TraceFlags
 
 from fluxloop_otel import _json
 from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, observation_record, trace_record
@@ -16,6 +16,7 @@ from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
 
 logger = logging.getLogger("fluxloop_otel.export")
 
+_SAMPLED = TraceFlags.SAMPLED
 OBSERVATIONS_FILE = "observations.jsonl"
 TRACES_FILE = "traces.jsonl"
 DEFAULT_DIRECTORY = "./traces"
@@ -106,7 +107,6 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
             max_queue_size=max_queue_size,
             file_mode=file_mode,
         )
-        self._failures = 0
 
     @property
     def stats(self) -> WriterStats:
@@ -121,15 +121,10 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
     def traces_path(self) -> str:
         return os.path.join(self.directory, TRACES_FILE)
 
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        return None
-
     def on_end(self, span: ReadableSpan) -> None:
-        try:
-            if span.context.trace_flags.sampled:
-                self._writer.submit(span)
-        except Exception:  # pragma: no cover - submit does not raise; belt and braces
-            self._failures += 1
+        """Queue the span for the writer thread (sampled spans only, like exporters)."""
+        if span.context.trace_flags & _SAMPLED:
+            self._writer.submit(span)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Block until every span ended before the call is written (or the timeout passes)."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from fluxloop_otel.core.usage import extract_usage, usage_from_counts
+from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration
+
+from fluxloop_otel.core.usage import TokenUsage, usage_from_counts
 from fluxloop_otel.instrumentation.langchain import _content
 from fluxloop_otel.instrumentation.langchain._runs import Run
 from fluxloop_otel.semconv import attributes as A
@@ -36,6 +39,56 @@ _LS_PARAMETERS = {
     "ls_stop": A.GEN_AI_REQUEST_STOP_SEQUENCES,
 }
 _INTERNAL_IDS = ("lc_run-", "run-")
+
+
+_ROLES = {"human": "user", "ai": "assistant", "system": "system", "developer": "system", "tool": "tool", "function": "tool"}
+
+
+def message_parts(message: Any) -> dict[str, Any]:
+    """A message in the GenAI ``{role, parts}`` shape; LangChain messages without generic probing.
+
+    (Reading an attribute a pydantic message does not have costs an exception, so each
+    message class is asked only for what it has.)
+    """
+    if not isinstance(message, BaseMessage):
+        return mapping.message_parts(message)
+    content = message.content
+    if isinstance(message, ToolMessage):
+        return {"role": "tool", "parts": [{"type": "tool_call_response", "id": message.tool_call_id, "response": content}]}
+    parts: list[dict[str, Any]] = []
+    if isinstance(content, str):
+        if content:
+            parts.append({"type": "text", "content": content})
+    else:
+        for block in content:
+            text = block if isinstance(block, str) else block.get("text") if isinstance(block, dict) else None
+            if isinstance(text, str):
+                parts.append({"type": "text", "content": text})
+    if isinstance(message, AIMessage):
+        for call in message.tool_calls:
+            parts.append({"type": "tool_call", "id": call.get("id"), "name": call.get("name"), "arguments": call.get("args")})
+        role = "assistant"
+    elif isinstance(message, ChatMessage):
+        role = message.role
+    else:
+        role = _ROLES.get(message.type, message.type)
+    return {"role": role, "parts": parts}
+
+
+def _usage(message: AIMessage | None, llm_output: Any) -> TokenUsage | None:
+    """``usage_metadata`` of the message, else the provider's ``token_usage`` / ``usage``."""
+    if message is not None:
+        usage = usage_from_counts(message.usage_metadata)
+        if usage:
+            return usage
+        metadata = message.response_metadata
+        if metadata:
+            usage = usage_from_counts(metadata.get("token_usage") or metadata.get("usage"))
+            if usage:
+                return usage
+    if isinstance(llm_output, Mapping):
+        return usage_from_counts(llm_output.get("token_usage") or llm_output.get("usage"))
+    return None
 
 
 def model_name(
@@ -112,7 +165,7 @@ def start_attributes(
     attributes.update(_request_attributes(params, metadata, serializer))
     attributes.update(_content.shared_attributes(tags, metadata, serializer))
     if capture and inputs:
-        messages = [mapping.message_parts(m) for m in inputs] if chat else [mapping.message_parts(str(inputs[0]))]
+        messages = [message_parts(m) for m in inputs] if chat else [mapping.message_parts(str(inputs[0]))]
         text = serializer.dumps(messages, "input")
         attributes[A.GEN_AI_INPUT_MESSAGES] = text
         attributes[A.INPUT_VALUE] = text
@@ -127,26 +180,26 @@ def end_attributes(response: Any, run: Run, serializer: Serializer, capture: boo
     generations = getattr(response, "generations", None) or []
     generations = generations[0] if generations else []
     llm_output = getattr(response, "llm_output", None) or {}
-    usage = None
     response_model = None
     response_id = None
     reasons: list[str] = []
     messages: list[dict[str, Any]] = []
     text_only: str | None = None
+    first_message: AIMessage | None = None
     for generation in generations:
-        info = getattr(generation, "generation_info", None) or {}
+        info = generation.generation_info or {}
         reason = info.get("finish_reason")
-        message = getattr(generation, "message", None)
-        if message is not None:
-            if usage is None:
-                usage = extract_usage(message)
+        message = generation.message if isinstance(generation, ChatGeneration) else None
+        if isinstance(message, AIMessage):
+            if first_message is None:
+                first_message = message
             metadata = message.response_metadata or {}
             reason = reason or metadata.get("finish_reason") or metadata.get("stop_reason")
             response_model = response_model or metadata.get("model_name") or metadata.get("model")
             if response_id is None and isinstance(message.id, str) and not message.id.startswith(_INTERNAL_IDS):
                 response_id = message.id
-            parts = mapping.message_parts(message) if capture else None
-            tool_calls = bool(getattr(message, "tool_calls", None))
+            parts = message_parts(message) if capture else None
+            tool_calls = bool(message.tool_calls)
         else:
             parts = mapping.message_parts(generation.text) if capture else None
             tool_calls = False
@@ -158,8 +211,7 @@ def end_attributes(response: Any, run: Run, serializer: Serializer, capture: boo
             messages.append(parts)
             if len(generations) == 1 and not tool_calls:
                 text_only = getattr(generation, "text", None)
-    if usage is None and isinstance(llm_output, Mapping):
-        usage = usage_from_counts(llm_output.get("token_usage") or llm_output.get("usage"))
+    usage = _usage(first_message, llm_output)
     if usage:
         attributes.update(mapping.usage_attributes(usage))
     if response_model is None and isinstance(llm_output, Mapping):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from langchain_core.documents import Document
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.prompt_values import PromptValue
 
 from fluxloop_otel.semconv import attributes as A
@@ -29,15 +29,15 @@ _NOT_USER_METADATA = frozenset(_SESSION_KEYS + _USER_KEYS + ("run_attempt", "che
 
 def message_dict(message: BaseMessage) -> dict[str, Any]:
     """A LangChain message as ``{type, content, [name, tool_calls, tool_call_id]}``."""
+    # Only attributes the message class has: a missing one costs pydantic an exception.
     data: dict[str, Any] = {"type": message.type, "content": message.content}
     if message.name:
         data["name"] = message.name
-    tool_calls = getattr(message, "tool_calls", None)
-    if tool_calls:
-        data["tool_calls"] = [{"name": c.get("name"), "args": c.get("args"), "id": c.get("id")} for c in tool_calls]
-    tool_call_id = getattr(message, "tool_call_id", None)
-    if tool_call_id:
-        data["tool_call_id"] = tool_call_id
+    if isinstance(message, AIMessage):
+        if message.tool_calls:
+            data["tool_calls"] = [{"name": c.get("name"), "args": c.get("args"), "id": c.get("id")} for c in message.tool_calls]
+    elif isinstance(message, ToolMessage):
+        data["tool_call_id"] = message.tool_call_id
     return data
 
 
