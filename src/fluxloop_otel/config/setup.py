@@ -8,12 +8,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
+import sys
 import threading
 import weakref
 from typing import Any
 
+import wrapt
 from opentelemetry import trace as trace_api
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -227,16 +228,46 @@ def _activate_integrations(settings: Settings, provider: Any) -> None:
                 instrumentor.instrument()
         except Exception as exc:  # never fail configure() over an optional integration
             logger.warning("fluxloop-otel: threading instrumentation unavailable: %r", exc)
-    if settings.instrument_langchain and importlib.util.find_spec("langchain_core") is not None:
-        try:
-            from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
-        except ImportError:
-            return
-        try:
-            instrumentor = LangChainInstrumentor()
-            if not instrumentor.is_instrumented_by_opentelemetry:
-                # No provider: the handler takes its tracer from the active runtime at each
-                # span start, so later configure() calls (another provider) are followed.
-                instrumentor.instrument()
-        except Exception as exc:
-            logger.warning("fluxloop-otel: LangChain instrumentation failed: %r", exc)
+    if settings.instrument_langchain:
+        # Instrument when the application imports langchain-core (now, if it already has):
+        # programs that never use LangChain never pay for importing it.
+        _when_imported("langchain_core", _instrument_langchain)
+    else:
+        _uninstrument_langchain()
+
+
+_import_hooks: set[str] = set()
+
+
+def _when_imported(module_name: str, hook: Any) -> None:
+    if module_name in sys.modules:
+        hook(sys.modules[module_name])
+    elif module_name not in _import_hooks:
+        _import_hooks.add(module_name)
+        wrapt.register_post_import_hook(hook, module_name)
+
+
+def _instrument_langchain(_module: Any = None) -> None:
+    active = runtime.current
+    if active is None or not active.enabled or not active.settings.instrument_langchain:
+        return
+    try:
+        from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
+
+        instrumentor = LangChainInstrumentor()
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            # No provider: the handler takes its tracer from the active runtime at each
+            # span start, so later configure() calls (another provider) are followed.
+            instrumentor.instrument()
+    except Exception as exc:
+        logger.warning("fluxloop-otel: LangChain instrumentation failed: %r", exc)
+
+
+def _uninstrument_langchain() -> None:
+    if "fluxloop_otel.instrumentation.langchain" not in sys.modules:
+        return
+    from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
+
+    instrumentor = LangChainInstrumentor()
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
