@@ -126,6 +126,13 @@ class OtlpHttpSink(_Received):
                 self.end_headers()
                 self.wfile.write(reply)
 
+            def do_GET(self) -> None:  # noqa: N802 - ``GET /count``: spans received so far
+                body = str(len(sink.spans())).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
@@ -208,3 +215,13 @@ def refused_port() -> int:
 def free_port() -> int:
     """A loopback port that is free right now."""
     return refused_port()
+
+
+if __name__ == "__main__":  # a sink in its own process (benchmarks): prints its port, stops on SIGTERM
+    import signal
+    import sys
+
+    process_sink = OtlpHttpSink()
+    print(process_sink.port, flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT}) if hasattr(signal, "sigwait") else sys.stdin.read()
+    process_sink.close()

@@ -36,6 +36,9 @@ def _seconds(timestamp: Any) -> float | None:
         return None
 
 
+_USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens", "token_usage", "usage", "raw")
+
+
 @dataclass
 class _TraceRun:
     """What one trace contributes to its run, gathered record by record."""
@@ -66,6 +69,11 @@ def _better_root(record: Mapping[str, Any], current: Mapping[str, Any] | None) -
         return True
     current_rank = _root_rank(current)
     return rank > current_rank or (rank == current_rank and str(record.get("start_time")) < str(current.get("start_time")))
+
+
+def _may_carry_usage(record: Mapping[str, Any]) -> bool:
+    """Cheap pre-check for the CLI's usage search: counts on the record, or an object output."""
+    return any(key in record for key in _USAGE_FIELDS) or isinstance(record.get("output"), dict)
 
 
 def _input_text(value: Any) -> str:
@@ -103,7 +111,7 @@ class RunCollector:
             run.final_override = record["output"]
         if _better_root(record, run.root):
             run.root = {key: record.get(key) for key in ("type", "input", "output", "error", "start_time")}
-        if token_usage([record]) is not None:
+        if _may_carry_usage(record) and token_usage([record]) is not None:
             run.usage_records.append({key: record[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens", "output") if key in record})
 
     def time_span_seconds(self) -> float:

@@ -1,0 +1,261 @@
+"""OTLP export and ``convert`` benchmarks.
+
+    python bench/export.py [--quick] [--no-phoenix] [--convert-spans N]
+
+1. Spans through the OTLP/HTTP exporter (fluxloop-otel's BatchSpanProcessor: the SDK's, with the
+   failure guard) to a loopback OTLP sink and to a local Phoenix, each **with and without** the
+   FluxLoop JSONL processor on the same provider. Reported: caller-thread CPU and wall time per
+   span (interleaved rounds, medians; target: adding the JSONL processor raises caller CPU per
+   span by at most 10%) and end-to-end spans/s (create N spans, then flush to the backend).
+2. ``fluxloop-otel convert`` on an OTLP/JSON file of N spans (default 1,000,000, written once to
+   .cache/bench/): records/s and the converting process's peak RSS.
+
+Phoenix comes from the test suite's pinned venv (.cache/phoenix-venv; installed if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+REPOSITORY = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPOSITORY / "tests" / "export"))  # the loopback sink and the Phoenix launcher
+from _harness import Cost, interleaved, per_call, print_table  # noqa: E402
+
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+
+from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor  # noqa: E402
+from fluxloop_otel.export.otlp import build_otlp_exporter, guarded_batch_processor  # noqa: E402
+
+CACHE = REPOSITORY / ".cache" / "bench"
+INPUT = json.dumps({"question": "What is the capital of France?", "limit": 3})
+
+
+class Pipeline:
+    """A provider exporting over OTLP/HTTP to ``endpoint``, optionally also writing FluxLoop JSONL."""
+
+    def __init__(self, endpoint: str, jsonl_directory: str | None, project: str) -> None:
+        self.provider = TracerProvider()
+        self.otlp = guarded_batch_processor(build_otlp_exporter("http/protobuf", endpoint))
+        self.provider.add_span_processor(self.otlp)
+        self.jsonl = None
+        if jsonl_directory is not None:
+            self.jsonl = FluxLoopJsonlSpanProcessor(jsonl_directory, max_queue_size=2_000_000)
+            self.provider.add_span_processor(self.jsonl)
+        self.tracer = self.provider.get_tracer("bench.export")
+        self.project = project
+
+    def span(self) -> None:
+        """One span shaped like a fluxloop-otel tool call."""
+        with self.tracer.start_as_current_span("execute_tool lookup") as span:
+            span.set_attribute("gen_ai.operation.name", "execute_tool")
+            span.set_attribute("gen_ai.tool.name", "lookup")
+            span.set_attribute("fluxloop.observation.type", "tool")
+            span.set_attribute("openinference.span.kind", "TOOL")
+            span.set_attribute("input.value", INPUT)
+            span.set_attribute("input.mime_type", "application/json")
+            span.set_attribute("output.value", "Paris")
+
+    def flush(self) -> None:
+        self.provider.force_flush(120_000)
+
+    def close(self) -> None:
+        self.provider.shutdown()
+
+
+class SinkProcess:
+    """The loopback OTLP/HTTP sink of the tests, in its own process (it must not share our GIL)."""
+
+    def __init__(self) -> None:
+        script = REPOSITORY / "tests" / "export" / "otlp_servers.py"
+        self.process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+        port = int(self.process.stdout.readline())  # type: ignore[union-attr]
+        self.endpoint = f"http://127.0.0.1:{port}"
+
+    def count(self) -> int:
+        import urllib.request
+
+        with urllib.request.urlopen(f"{self.endpoint}/count", timeout=10) as response:
+            return int(response.read())
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def _environment_for_benchmark() -> None:
+    # a queue large enough that end-to-end throughput counts every span (none dropped)
+    os.environ.setdefault("OTEL_BSP_MAX_QUEUE_SIZE", "200000")
+    os.environ.setdefault("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "512")
+    os.environ.setdefault("OTEL_BSP_SCHEDULE_DELAY", "200")
+
+
+def caller_costs(title: str, endpoint: str, rounds: int, calls: int, workdir: str) -> dict[str, Cost]:
+    pipelines = {
+        "OTLP/HTTP": Pipeline(endpoint, None, "bench"),
+        "OTLP/HTTP + FluxLoop JSONL": Pipeline(endpoint, os.path.join(workdir, title), "bench"),
+    }
+
+    def variant(pipeline: Pipeline) -> Callable[[int], Cost]:
+        def run(n: int) -> Cost:
+            cost = per_call(pipeline.span, n)
+            pipeline.flush()  # export outside the measured window, so rounds start alike
+            return cost
+
+        return run
+
+    try:
+        for pipeline in pipelines.values():  # warm up: connections, imports, files
+            for _ in range(2000):
+                pipeline.span()
+            pipeline.flush()
+        results = interleaved({name: variant(p) for name, p in pipelines.items()}, rounds, calls)
+    finally:
+        for pipeline in pipelines.values():
+            pipeline.close()
+    print_table(f"{title}: per span on the caller's thread", results, "OTLP/HTTP", {"OTLP/HTTP + FluxLoop JSONL": 1.10})
+    return results
+
+
+def throughput(title: str, endpoint: str, spans: int, workdir: str, delivered: Callable[[], int] | None) -> None:
+    print(f"\n{title}: end to end ({spans:,} spans created, then flushed)")
+    print(f"{'variant':<44}{'spans/s':>12}{'exported':>12}")
+    for name, jsonl in (("OTLP/HTTP", None), ("OTLP/HTTP + FluxLoop JSONL", os.path.join(workdir, f"{title}-throughput"))):
+        pipeline = Pipeline(endpoint, jsonl, "bench")
+        before = delivered() if delivered else 0
+        started = time.perf_counter()
+        for _ in range(spans):
+            pipeline.span()
+        pipeline.flush()
+        if pipeline.jsonl is not None:
+            pipeline.jsonl.force_flush(120_000)
+        elapsed = time.perf_counter() - started
+        exported = (delivered() - before) if delivered else pipeline.otlp.guard.stats.exported_spans
+        pipeline.close()
+        print(f"{name:<44}{spans / elapsed:>12,.0f}{exported:>12,}")
+
+
+# -- convert ------------------------------------------------------------------------------------
+def otlp_json_file(path: Path, spans: int) -> None:
+    """An OTLP/JSON lines file of ``spans`` spans: 100-trace template batches (the sample agent's
+    shape, encoded by the official encoder) repeated with fresh trace ids."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    import fluxloop_otel as fl
+    from fluxloop_otel.export.otlp_json.encode import encode_spans_json
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    with tempfile.TemporaryDirectory() as scratch:
+        fl.configure(tracer_provider=provider, offline_store_dir=scratch, instrument_langchain=False)
+
+        @fl.retrieval(data_source="kb")
+        def search(query: str) -> list[dict[str, object]]:
+            return [{"id": "d1", "content": "Paris is the capital of France.", "score": 0.8}]
+
+        @fl.tool
+        def lookup(key: str) -> str:
+            return "Paris"
+
+        @fl.prompt(model="gpt-test")
+        def generate(question: str) -> dict[str, object]:
+            return {"content": "Paris", "usage": {"prompt_tokens": 20, "completion_tokens": 3}}
+
+        @fl.agent
+        def agent(question: str) -> str:
+            search(question)
+            lookup("capital")
+            return generate(question)["content"]
+
+        for index in range(100):
+            with fl.instrument(f"run-{index}"):
+                agent("What is the capital of France?")
+        fl.shutdown()
+    finished = list(memory.get_finished_spans())
+    provider.shutdown()
+    template = encode_spans_json(finished)
+    trace_ids = sorted(set(re.findall(r'"traceId":"([0-9a-f]{32})"', template)))
+    pattern = re.compile("|".join(trace_ids))
+    rng = random.Random(1)
+    copies = -(-spans // len(finished))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".tmp"), "w") as handle:
+        for _ in range(copies):
+            fresh = {old: f"{rng.getrandbits(128):032x}" for old in trace_ids}
+            handle.write(pattern.sub(lambda match: fresh[match.group(0)], template) + "\n")
+    path.with_suffix(".tmp").rename(path)
+    print(f"wrote {path} ({copies * len(finished):,} spans, {path.stat().st_size / 2**30:.2f} GiB)")
+
+
+def convert_benchmark(spans: int, experiment: bool) -> None:
+    source = CACHE / f"otlp-{spans}.json"
+    if not source.exists():
+        otlp_json_file(source, spans)
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-m", "fluxloop_otel.cli.main", "convert", str(source), "-o", out, "-q"]
+        if experiment:
+            command += ["--experiment", os.path.join(out, "exp")]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if done.returncode != 0:
+            raise SystemExit(f"convert failed: {done.stderr}")
+        records = sum(1 for name in ("observations.jsonl", "traces.jsonl") for _ in open(os.path.join(out, name), "rb"))
+    label = "convert + experiment dir" if experiment else "convert"
+    note = "" if before < peak_mb * 1024 else " (peak of an earlier child)"
+    print(
+        f"{label:<26} {source.stat().st_size / 2**30:.2f} GiB input, {records:,} records in {elapsed:,.1f} s: "
+        f"{records / elapsed:,.0f} records/s, {spans / elapsed:,.0f} spans/s, peak RSS {peak_mb:,.0f} MiB{note}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and spans (smoke run)")
+    parser.add_argument("--no-phoenix", action="store_true", help="skip the Phoenix destination")
+    parser.add_argument("--convert-spans", type=int, default=1_000_000, help="spans in the convert input (default 1,000,000)")
+    args = parser.parse_args()
+    _environment_for_benchmark()
+    rounds, calls, total = (3, 2000, 20_000) if args.quick else (9, 10_000, 100_000)
+
+    with tempfile.TemporaryDirectory() as workdir:
+        sink = SinkProcess()
+        try:
+            caller_costs("loopback OTLP sink", sink.endpoint, rounds, calls, workdir)
+            throughput("loopback OTLP sink", sink.endpoint, total, workdir, sink.count)
+        finally:
+            sink.close()
+        if not args.no_phoenix:
+            from phoenix_server import install, start
+
+            phoenix = start(install(), Path(tempfile.mkdtemp(prefix="bench-phoenix-")))
+            try:
+                caller_costs("Phoenix 20.26.1", phoenix.http_traces_endpoint, rounds, calls, workdir)
+                throughput("Phoenix 20.26.1", phoenix.http_traces_endpoint, total, workdir, None)
+            finally:
+                phoenix.stop()
+
+    print()
+    spans = 20_000 if args.quick else args.convert_spans
+    convert_benchmark(spans, experiment=False)
+    convert_benchmark(spans, experiment=True)
+
+
+if __name__ == "__main__":
+    main()
