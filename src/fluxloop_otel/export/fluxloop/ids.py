@@ -15,6 +15,9 @@ import uuid
 _LOW64 = (1 << 64) - 1
 
 
+_prefixes: dict[int, str] = {}
+
+
 def _uuid_text(value: int) -> str:
     text = f"{value:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
@@ -27,7 +30,15 @@ def trace_uuid(trace_id: int) -> str:
 
 def observation_uuid(trace_id: int, span_id: int) -> str:
     """FluxLoop observation id (UUID string) of an OTel span."""
-    return _uuid_text(((trace_id >> 64) << 64) | span_id)
+    high = trace_id >> 64
+    prefix = _prefixes.get(high)
+    if prefix is None:  # "xxxxxxxx-xxxx-xxxx-": the trace part, shared by a trace's spans
+        if len(_prefixes) > 1024:
+            _prefixes.clear()
+        text = f"{high:016x}"
+        prefix = _prefixes[high] = f"{text[:8]}-{text[8:12]}-{text[12:16]}-"
+    text = f"{span_id:016x}"
+    return f"{prefix}{text[:4]}-{text[4:]}"
 
 
 def workflow_root_span_id(trace_id: int) -> int:
