@@ -143,7 +143,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "otlp_endpoint",
         None,
-        "OTLP endpoint; export is on when set here or by `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`.",
+        "OTLP endpoint; export is on when set here or by `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`. "
+        "An http/protobuf URL without a path gets `/v1/traces`.",
         ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
         str,
     ),

@@ -37,6 +37,7 @@ class GuardedBatchSpanProcessor(BatchSpanProcessor):
         self._closing = False
         self._flush_timed_out = False
         self._max_queue = int(getattr(self._batch_processor, "_max_queue_size", 0)) or 1 << 62
+        self._queue = getattr(self._batch_processor, "_queue", None)  # the SDK's deque (kept across fork)
 
     def on_end(self, span: ReadableSpan) -> None:
         if self.guard.resting:
@@ -52,9 +53,9 @@ class GuardedBatchSpanProcessor(BatchSpanProcessor):
         if self.guard.failing or self._closing:
             return False
         timeout = 30.0 if timeout_millis is None else max(0, timeout_millis) / 1000
-        flushed = _bounded(lambda: super(GuardedBatchSpanProcessor, self).force_flush(timeout_millis), timeout, "flush") is True
-        self._flush_timed_out = not flushed
-        return flushed
+        outcome = _bounded(lambda: super(GuardedBatchSpanProcessor, self).force_flush(timeout_millis), timeout, "flush")
+        self._flush_timed_out = outcome is _UNFINISHED
+        return outcome is True and not self.guard.failing
 
     def shutdown(self) -> None:
         """Stop, delivering what is queued for at most ``shutdown_timeout`` seconds (a moment when the
@@ -67,8 +68,7 @@ class GuardedBatchSpanProcessor(BatchSpanProcessor):
             self.guard.warn_once(f"did not complete within {timeout:g} s of shutdown; undelivered spans are dropped")
 
     def _queue_full(self) -> bool:
-        queue = getattr(self._batch_processor, "_queue", None)
-        return queue is not None and len(queue) >= self._max_queue
+        return self._queue is not None and len(self._queue) >= self._max_queue
 
 
 _UNFINISHED = object()

@@ -191,7 +191,7 @@ class GuardedExporter(SpanExporter):
             self.stats.dropped_spans += count
             self.stats.last_error = reason
             self._consecutive_failures += 1
-            rest = min(self._max_retry_after, self._retry_after * 2 ** (self._consecutive_failures - 1))
+            rest = min(self._max_retry_after, self._retry_after * 2 ** min(self._consecutive_failures - 1, 16))
             self._resting_until = self._clock() + rest
         self.warn_once(
             f"failed: {reason}. Spans for this backend are dropped while it fails (retried every "
