@@ -14,6 +14,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
 from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
+from fluxloop_otel.semconv import attributes as A
 
 
 @pytest.fixture(autouse=True)
@@ -24,10 +25,17 @@ def _no_failed_detach(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     assert "callback failed" not in caplog.text, caplog.text
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "abandons: the test abandons streams on purpose (spans may end as 'abandoned')")
+
+
 @pytest.fixture
-def tracing(tracing: Any) -> Any:  # noqa: F811 - the root fixture, plus the instrumentor check
+def tracing(tracing: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811 - the root fixture, plus checks
     assert LangChainInstrumentor().is_instrumented_by_opentelemetry
-    return tracing
+    yield tracing
+    if request.node.get_closest_marker("abandons") is None:  # only abandoned streams may end that way
+        abandoned = [s.name for s in tracing.spans() if s.attributes.get(A.FLUXLOOP_STREAM_END_REASON) == "abandoned"]
+        assert not abandoned
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from conftest import parent_of
 from langchain_core.callbacks import BaseCallbackManager, CallbackManager
+from langchain_core.callbacks.manager import AsyncRunManager
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableLambda
@@ -62,6 +63,7 @@ def test_abandoned_sync_streams_end_every_span(tracing: Any) -> None:
     assert {s.name for s in spans} >= {"step0", "chat GenericFakeChatModel"}
 
 
+@pytest.mark.abandons
 def test_abandoned_async_streams_end_every_span(tracing: Any) -> None:
     async def main() -> None:
         async for _ in counting_graph().astream({"messages": [("user", "go")]}):
@@ -71,10 +73,13 @@ def test_abandoned_async_streams_end_every_span(tracing: Any) -> None:
         async for _ in chat_model("one two three").astream("count"):
             break
 
-    asyncio.run(main())  # closes abandoned async generators on the way out
-    assert len(handler().runs) == 0
-    names = {s.name for s in tracing.spans()}
-    assert {"invoke_agent LangGraph", "step0", "RunnableSequence", "chat GenericFakeChatModel"} <= names
+    for _ in range(20):  # how far the closing gets before the loop shuts down varies from run to run
+        asyncio.run(main())  # closes abandoned async generators on the way out
+        gc.collect()
+        assert len(handler().runs) == 0  # every run ended: reported by LangChain, or its manager died
+    names = [s.name for s in tracing.spans()]
+    for name in ("invoke_agent LangGraph", "step0", "RunnableSequence", "chat GenericFakeChatModel"):
+        assert names.count(name) >= 20
     assert all(s.status.status_code is not StatusCode.ERROR for s in tracing.spans())
 
 
@@ -219,6 +224,7 @@ def _wrapped_everything() -> list[bool]:
         isinstance(Pregel.__dict__["stream"], FunctionWrapper),
         isinstance(DeterministicFakeEmbedding.__dict__["embed_query"], FunctionWrapper),
         "__init_subclass__" in Embeddings.__dict__,
+        "__init__" in AsyncRunManager.__dict__,  # wrapped where it was inherited: removed again
     ]
 
 

@@ -74,15 +74,28 @@ class _BaseCallbackManagerInit:
 
     def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         wrapped(*args, **kwargs)
-        handler_type = type(self._handler)
-        # Managers are copied and merged all the time, with their handler lists: never add twice.
-        for handler in instance.inheritable_handlers:
-            if isinstance(handler, handler_type):
-                return
-        for handler in instance.handlers:
-            if isinstance(handler, handler_type):
-                return
-        instance.add_handler(self._handler, True)
+        # Managers are made, copied and merged many times per run, with their handler
+        # lists: never add twice (identity checks in C: this runs ~25 times per chain call).
+        handler = self._handler
+        if handler in instance.inheritable_handlers or handler in instance.handlers:
+            return
+        instance.add_handler(handler, True)
+
+
+class _AsyncRunManagerInit:
+    """wrapt wrapper of ``AsyncRunManager.__init__``: the handler watches each async run's manager."""
+
+    __slots__ = ("_handler",)
+
+    def __init__(self, handler: Any) -> None:
+        self._handler = handler
+
+    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        wrapped(*args, **kwargs)
+        try:
+            self._handler.watch(instance.run_id, instance)
+        except Exception:
+            pass
 
 
 class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -91,7 +104,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     _handler: Any = None
     _config_hook: Any = None
     _embeddings: Any = None
-    _wrapped: list[tuple[Any, str]] = []
+    _wrapped: list[tuple[Any, str, bool]] = []
     _langgraph_pending = False
 
     @property
@@ -124,6 +137,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     # -- callback managers ------------------------------------------------------------------------
     def _instrument_callback_managers(self) -> None:
         self._wrap("langchain_core.callbacks.base", "BaseCallbackManager.__init__", _BaseCallbackManagerInit(self._handler))
+        self._wrap("langchain_core.callbacks.manager", "AsyncRunManager.__init__", _AsyncRunManagerInit(self._handler))
 
     # -- context propagation ----------------------------------------------------------------------
     def _instrument_context_propagation(self) -> None:
@@ -170,13 +184,17 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         path = name.split(".")
         for part in path[:-1]:
             owner = getattr(owner, part)
+        inherited = isinstance(owner, type) and path[-1] not in owner.__dict__
         wrapt.wrap_function_wrapper(owner, path[-1], wrapper)
-        self._wrapped.append((owner, path[-1]))
+        self._wrapped.append((owner, path[-1], inherited))
 
     def _uninstrument_wrapped(self) -> None:
         self._langgraph_pending = False
-        for owner, attribute in reversed(self._wrapped):
-            unwrap(owner, attribute)
+        for owner, attribute, inherited in reversed(self._wrapped):
+            if inherited:  # the wrapper shadowed an inherited method: remove it
+                delattr(owner, attribute)
+            else:
+                unwrap(owner, attribute)
         self._wrapped = []
 
 

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import time
+import weakref
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 from uuid import UUID
 
@@ -83,6 +84,8 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         self.tracer = tracer
         self.hide_plumbing = hide_plumbing
         self.runs = RunMap(max_runs, on_evict=end_evicted)
+        #: Async run managers made before their run started (see :meth:`watch`).
+        self._pending: dict[UUID, Any] = {}
         #: False once uninstrumented: managers made earlier keep the handler, which then starts nothing.
         self.enabled = True
 
@@ -115,7 +118,9 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
     ) -> Run:
         parent = self._parent_context(parent_run_id)
         span = (self.tracer or rt.tracer).start_span(span_name, context=parent, attributes=attributes)
-        run = Run(span, trace_api.set_span_in_context(span, parent), kind, name)
+        run = Run(span, parent, kind, name)
+        if self._pending:
+            run.watch = self._pending.pop(run_id, None)
         self.runs.add(run_id, run)
         claim_scope(run_id, run.context)
         return run
@@ -126,6 +131,37 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         if run is not None and not run.owned:
             run = None
         return run, rt
+
+    def watch(self, run_id: UUID, run_manager: Any) -> None:
+        """Called when LangChain makes an async run manager. If the manager is collected while
+        its run is still open (an async stream abandoned while its event loop shut down),
+        LangChain will never report the end: the span is ended then ("abandoned").
+
+        Async managers are made before or after the start callback depending on the run type,
+        so a manager whose run has not started yet waits in ``_pending``.
+        """
+        reference = weakref.ref(run_manager, functools.partial(self._manager_died, run_id))
+        run = self.runs.get(run_id)
+        if run is not None:
+            if run.watch is None:
+                run.watch = reference
+            return
+        pending = self._pending
+        if len(pending) >= self.runs.limit:
+            pending.clear()
+        pending[run_id] = reference
+
+    def _manager_died(self, run_id: UUID, reference: Any) -> None:
+        try:
+            if self._pending.get(run_id) is reference:
+                del self._pending[run_id]
+                return
+            run = self.runs.get(run_id)
+            if run is not None and run.watch is reference and self.runs.pop(run_id) is run and run.owned:
+                run.span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, "abandoned")
+                run.span.end()
+        except Exception:  # a weakref callback: nothing may escape
+            pass
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
         run = self.runs.pop(run_id)

@@ -12,7 +12,7 @@ import threading
 from typing import Any, Callable, Hashable
 
 from opentelemetry.context import Context
-from opentelemetry.trace import Span
+from opentelemetry.trace import Span, set_span_in_context
 
 #: Run kinds (what a run became).
 CHAIN, AGENT, NODE, HIDDEN, LLM, TOOL, RETRIEVER = range(7)
@@ -27,11 +27,22 @@ class Run:
     its nearest visible ancestor, so its children keep their parentage.
     """
 
-    __slots__ = ("span", "context", "kind", "owned", "started_ns", "first_token_ns", "chunks", "name", "awaiting_input")
+    __slots__ = (
+        "span",
+        "kind",
+        "owned",
+        "started_ns",
+        "first_token_ns",
+        "chunks",
+        "name",
+        "awaiting_input",
+        "watch",
+        "_parent",
+        "_context",
+    )
 
-    def __init__(self, span: Span, context: Context, kind: int, name: str, owned: bool = True) -> None:
+    def __init__(self, span: Span, parent: Context, kind: int, name: str, owned: bool = True) -> None:
         self.span = span
-        self.context = context
         self.kind = kind
         self.name = name
         self.owned = owned
@@ -40,6 +51,18 @@ class Run:
         self.chunks = 0
         #: A streamed chain starts with a placeholder input; the real one comes with its end.
         self.awaiting_input = False
+        #: Weak reference to LangChain's run manager: if it dies first, the end will never come.
+        self.watch: Any = None
+        self._parent = parent
+        self._context: Context | None = None if owned else parent
+
+    @property
+    def context(self) -> Context:
+        """The parent context with this run's span current (made on first use: leaves never need it)."""
+        context = self._context
+        if context is None:
+            context = self._context = set_span_in_context(self.span, self._parent)
+        return context
 
 
 class RunMap:
