@@ -20,7 +20,7 @@ import json
 import os
 import random
 import re
-import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +36,7 @@ from _harness import Cost, interleaved, per_call, print_table  # noqa: E402
 
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 
+from fluxloop_otel.export.fanout import FanOutSpanProcessor  # noqa: E402
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor  # noqa: E402
 from fluxloop_otel.export.otlp import build_otlp_exporter, guarded_batch_processor  # noqa: E402
 
@@ -44,18 +45,17 @@ INPUT = json.dumps({"question": "What is the capital of France?", "limit": 3})
 
 
 class Pipeline:
-    """A provider exporting over OTLP/HTTP to ``endpoint``, optionally also writing FluxLoop JSONL."""
+    """A provider exporting over OTLP/HTTP to ``endpoint``, optionally also writing FluxLoop JSONL:
+    one fan-out processor holding them, as ``configure()`` arranges it."""
 
-    def __init__(self, endpoint: str, jsonl_directory: str | None, project: str) -> None:
+    def __init__(self, endpoint: str, jsonl_directory: str | None) -> None:
         self.provider = TracerProvider()
         self.otlp = guarded_batch_processor(build_otlp_exporter("http/protobuf", endpoint))
-        self.provider.add_span_processor(self.otlp)
         self.jsonl = None
         if jsonl_directory is not None:
             self.jsonl = FluxLoopJsonlSpanProcessor(jsonl_directory, max_queue_size=2_000_000)
-            self.provider.add_span_processor(self.jsonl)
+        self.provider.add_span_processor(FanOutSpanProcessor([p for p in (self.jsonl, self.otlp) if p is not None]))
         self.tracer = self.provider.get_tracer("bench.export")
-        self.project = project
 
     def span(self) -> None:
         """One span shaped like a fluxloop-otel tool call."""
@@ -85,6 +85,7 @@ class SinkProcess:
         self.endpoint = f"http://127.0.0.1:{port}"
 
     def count(self) -> int:
+        """Spans the sink received so far."""
         import urllib.request
 
         with urllib.request.urlopen(f"{self.endpoint}/count", timeout=10) as response:
@@ -104,8 +105,8 @@ def _environment_for_benchmark() -> None:
 
 def caller_costs(title: str, endpoint: str, rounds: int, calls: int, workdir: str) -> dict[str, Cost]:
     pipelines = {
-        "OTLP/HTTP": Pipeline(endpoint, None, "bench"),
-        "OTLP/HTTP + FluxLoop JSONL": Pipeline(endpoint, os.path.join(workdir, title), "bench"),
+        "OTLP/HTTP": Pipeline(endpoint, None),
+        "OTLP/HTTP + FluxLoop JSONL": Pipeline(endpoint, os.path.join(workdir, title)),
     }
 
     def variant(pipeline: Pipeline) -> Callable[[int], Cost]:
@@ -129,22 +130,27 @@ def caller_costs(title: str, endpoint: str, rounds: int, calls: int, workdir: st
     return results
 
 
-def throughput(title: str, endpoint: str, spans: int, workdir: str, delivered: Callable[[], int] | None) -> None:
-    print(f"\n{title}: end to end ({spans:,} spans created, then flushed)")
-    print(f"{'variant':<44}{'spans/s':>12}{'exported':>12}")
-    for name, jsonl in (("OTLP/HTTP", None), ("OTLP/HTTP + FluxLoop JSONL", os.path.join(workdir, f"{title}-throughput"))):
-        pipeline = Pipeline(endpoint, jsonl, "bench")
-        before = delivered() if delivered else 0
-        started = time.perf_counter()
-        for _ in range(spans):
-            pipeline.span()
-        pipeline.flush()
-        if pipeline.jsonl is not None:
-            pipeline.jsonl.force_flush(120_000)
-        elapsed = time.perf_counter() - started
-        exported = (delivered() - before) if delivered else pipeline.otlp.guard.stats.exported_spans
-        pipeline.close()
-        print(f"{name:<44}{spans / elapsed:>12,.0f}{exported:>12,}")
+def throughput(title: str, endpoint: str, spans: int, rounds: int, workdir: str) -> None:
+    """Create ``spans`` spans and flush them to the backend; alternating variants, median spans/s."""
+    print(f"\n{title}: end to end ({spans:,} spans created, then flushed; median of {rounds})")
+    print(f"{'variant':<44}{'spans/s':>12}{'delivered':>12}")
+    rates: dict[str, list[float]] = {"OTLP/HTTP": [], "OTLP/HTTP + FluxLoop JSONL": []}
+    delivered: dict[str, int] = dict.fromkeys(rates, 0)
+    for round_index in range(rounds):
+        for name in (list(rates) if round_index % 2 == 0 else list(rates)[::-1]):
+            jsonl = os.path.join(workdir, f"{title}-{round_index}") if "JSONL" in name else None
+            pipeline = Pipeline(endpoint, jsonl)
+            started = time.perf_counter()
+            for _ in range(spans):
+                pipeline.span()
+            pipeline.flush()
+            if pipeline.jsonl is not None:
+                pipeline.jsonl.force_flush(120_000)
+            rates[name].append(spans / (time.perf_counter() - started))
+            delivered[name] += pipeline.otlp.guard.stats.exported_spans
+            pipeline.close()
+    for name, values in rates.items():
+        print(f"{name:<44}{statistics.median(values):>12,.0f}{delivered[name]:>12,}")
 
 
 # -- convert ------------------------------------------------------------------------------------
@@ -201,28 +207,50 @@ def otlp_json_file(path: Path, spans: int) -> None:
     print(f"wrote {path} ({copies * len(finished):,} spans, {path.stat().st_size / 2**30:.2f} GiB)")
 
 
+# VmHWM is this process's own peak RSS (ru_maxrss would include the forking parent's).
+_MEASURED_CONVERT = (
+    "import re, sys; from fluxloop_otel.cli.main import main; code = main(sys.argv[1:]); "
+    "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr); sys.exit(code)"
+)
+
+
 def convert_benchmark(spans: int, experiment: bool) -> None:
+    """``fluxloop-otel convert`` in its own process: records/s and that process's peak RSS."""
     source = CACHE / f"otlp-{spans}.json"
     if not source.exists():
         otlp_json_file(source, spans)
     with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, "-m", "fluxloop_otel.cli.main", "convert", str(source), "-o", out, "-q"]
+        command = [sys.executable, "-c", _MEASURED_CONVERT, "convert", str(source), "-o", out, "-q"]
         if experiment:
             command += ["--experiment", os.path.join(out, "exp")]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if done.returncode != 0:
             raise SystemExit(f"convert failed: {done.stderr}")
+        peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
         records = sum(1 for name in ("observations.jsonl", "traces.jsonl") for _ in open(os.path.join(out, name), "rb"))
     label = "convert + experiment dir" if experiment else "convert"
-    note = "" if before < peak_mb * 1024 else " (peak of an earlier child)"
     print(
         f"{label:<26} {source.stat().st_size / 2**30:.2f} GiB input, {records:,} records in {elapsed:,.1f} s: "
-        f"{records / elapsed:,.0f} records/s, {spans / elapsed:,.0f} spans/s, peak RSS {peak_mb:,.0f} MiB{note}"
+        f"{records / elapsed:,.0f} records/s, {spans / elapsed:,.0f} spans/s, peak RSS {peak_mb:,.0f} MiB"
     )
+
+
+def processor_on_end_cost(calls: int = 200_000) -> None:
+    """The JSONL processor's own work on the caller's thread: ``on_end`` of a finished span through
+    the fan-out processor, without and with it (no export, nothing else running)."""
+    provider = TracerProvider()
+    with provider.get_tracer("bench").start_as_current_span("span") as span:
+        pass
+    with tempfile.TemporaryDirectory() as directory:
+        jsonl = FluxLoopJsonlSpanProcessor(directory, max_queue_size=calls + 1, batch_size=calls + 1, flush_interval=3600)
+        costs = {}
+        for name, fanout in (("fan-out, empty", FanOutSpanProcessor([])), ("fan-out + FluxLoop JSONL", FanOutSpanProcessor([jsonl]))):
+            costs[name] = per_call(lambda fanout=fanout: (fanout.on_start(span), fanout.on_end(span)), calls)
+        jsonl.shutdown()
+    extra = costs["fan-out + FluxLoop JSONL"].cpu_us - costs["fan-out, empty"].cpu_us
+    print(f"\nJSONL processor on the caller's thread (on_start + on_end of one span): {extra:.2f} µs per span")
 
 
 def main() -> None:
@@ -238,19 +266,22 @@ def main() -> None:
         sink = SinkProcess()
         try:
             caller_costs("loopback OTLP sink", sink.endpoint, rounds, calls, workdir)
-            throughput("loopback OTLP sink", sink.endpoint, total, workdir, sink.count)
+            throughput("loopback OTLP sink", sink.endpoint, total, 3, workdir)
+            print(f"(the sink process received {sink.count():,} spans in all)")
         finally:
             sink.close()
         if not args.no_phoenix:
             from phoenix_server import install, start
 
-            phoenix = start(install(), Path(tempfile.mkdtemp(prefix="bench-phoenix-")))
+            # Phoenix answers 503 once 20,000 spans wait for its database: let it queue them all
+            phoenix = start(install(), Path(tempfile.mkdtemp(prefix="bench-phoenix-")), PHOENIX_MAX_SPANS_QUEUE_SIZE="2000000")
             try:
                 caller_costs("Phoenix 20.26.1", phoenix.http_traces_endpoint, rounds, calls, workdir)
-                throughput("Phoenix 20.26.1", phoenix.http_traces_endpoint, total, workdir, None)
+                throughput("Phoenix 20.26.1", phoenix.http_traces_endpoint, total, 3, workdir)
             finally:
                 phoenix.stop()
 
+    processor_on_end_cost()
     print()
     spans = 20_000 if args.quick else args.convert_spans
     convert_benchmark(spans, experiment=False)

@@ -142,8 +142,9 @@ class Phoenix:
         return "\n".join(line.strip() for line in text.splitlines()[-lines:] if line.strip())
 
 
-def start(python: Path, working_directory: Path) -> Phoenix:
-    """Start Phoenix from ``python``'s venv on free loopback ports; returns once /healthz answers."""
+def start(python: Path, working_directory: Path, **settings: str) -> Phoenix:
+    """Start Phoenix from ``python``'s venv on free loopback ports (plus ``PHOENIX_*`` ``settings``);
+    returns once /healthz answers."""
     http_port, grpc_port = free_port(), free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("OTEL_", "PHOENIX_", "FLUXLOOP_"))}
     environment.update(
@@ -157,6 +158,7 @@ def start(python: Path, working_directory: Path) -> Phoenix:
         PHOENIX_AGENTS_DISABLE_BASH="true",
         PYTHONUNBUFFERED="1",
     )
+    environment.update(settings)
     log_path = working_directory / "phoenix.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
