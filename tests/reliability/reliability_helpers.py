@@ -31,23 +31,26 @@ class TornLine(AssertionError):
     """A line of a JSONL file that does not parse."""
 
 
-def read_lines(path: Path) -> tuple[list[bytes], bytes]:
-    """The newline-terminated lines of ``path`` and the unterminated tail (b"" when none)."""
+def read_lines(path: Path, offset: int = 0) -> tuple[list[bytes], bytes]:
+    """The newline-terminated lines of ``path`` from byte ``offset`` on, and the unterminated
+    tail (b"" when none)."""
     if not path.exists():
         return [], b""
-    data = path.read_bytes()
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        data = handle.read()
     end = data.rfind(b"\n") + 1
     return data[:end].splitlines(), data[end:]
 
 
-def parse_strict(path: Path, *, allow_unterminated_tail: bool = False) -> list[dict[str, Any]]:
-    """Every line of ``path`` as JSON; raises :class:`TornLine` naming the first bad line.
+def parse_strict(path: Path, *, allow_unterminated_tail: bool = False, offset: int = 0) -> list[dict[str, Any]]:
+    """Every line of ``path`` (from byte ``offset``, a line start) as JSON; raises
+    :class:`TornLine` naming the first bad line.
 
     ``allow_unterminated_tail`` tolerates (and ignores) a final fragment without a newline,
-    which is what a process killed inside a multi-page ``write`` leaves until the next writer
-    opens the file and cuts it.
+    which is what a process killed inside a multi-page ``write`` leaves until the next write.
     """
-    lines, tail = read_lines(path)
+    lines, tail = read_lines(path, offset)
     if tail and not allow_unterminated_tail:
         raise TornLine(f"{path}: unterminated last line ({len(tail)} bytes): {tail[:80]!r}")
     records = []
@@ -55,7 +58,7 @@ def parse_strict(path: Path, *, allow_unterminated_tail: bool = False) -> list[d
         try:
             record = json.loads(line)
         except ValueError as exc:
-            raise TornLine(f"{path}:{number}: does not parse ({exc}): {line[:120]!r}") from None
+            raise TornLine(f"{path}: line {number} after byte {offset} does not parse ({exc}): {line[:120]!r}") from None
         if not isinstance(record, dict):
             raise TornLine(f"{path}:{number}: not an object: {line[:120]!r}")
         records.append(record)

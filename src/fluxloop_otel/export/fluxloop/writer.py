@@ -3,8 +3,13 @@
 * ``submit`` is the only call made on the traced program's threads: a deque append and,
   once per batch, an event set. When the queue is full the item is dropped and counted.
 * A daemon thread converts items to lines (``convert``) and appends them to their files
-  with one ``os.write`` per file per batch on an ``O_APPEND`` descriptor, so lines from
-  concurrent processes never interleave.
+  with one ``os.write`` per file per batch on an ``O_APPEND`` descriptor, under an exclusive
+  ``flock``, so lines from concurrent processes never interleave.
+* A process killed inside a multi-page ``write`` can leave a partial last line (Linux stops
+  a buffered write between pages when a fatal signal arrives). Before every append, under
+  the lock, a file that does not end with a newline is cut back to its last newline, so such
+  a fragment is never followed by other lines (mid-file damage is impossible) and the next
+  write by any process removes it.
 * Failures (unwritable directory, disk full, file replaced) are counted and logged once
   per kind; the next batch tries again, so writing resumes when the fault goes away.
 * ``force_flush`` returns once everything submitted before the call is written.
@@ -248,7 +253,6 @@ class JsonlWriter:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), self._file_mode)
         try:
             info = os.fstat(fd)
-            _repair_torn_tail(fd, info.st_size)
         except OSError:
             os.close(fd)
             raise
@@ -281,8 +285,9 @@ def _write_all(fd: int, data: bytes) -> None:
         if len(view) > _MAX_WRITE:  # end the chunk on a line boundary
             cut = bytes(chunk).rfind(b"\n") + 1
             chunk = view[: cut or _MAX_WRITE]
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
+            _cut_partial_tail(fd)
             written = os.write(fd, chunk)
             if written < len(chunk):
                 _undo_partial(fd, written)
@@ -302,32 +307,29 @@ def _undo_partial(fd: int, written: int) -> None:
         pass
 
 
-def _repair_torn_tail(fd: int, size: int) -> None:
+def _cut_partial_tail(fd: int) -> None:
     """Cut a partial last line (left by a process killed mid-write) back to the last newline.
 
-    Runs once per file per process under an exclusive lock, so no live writer is mid-write.
+    Called with the exclusive lock held, so no fluxloop-otel writer is mid-write: a file that
+    does not end with a newline ends with a fragment nobody will complete.
     """
-    if size == 0:
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
         return
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
-        size = os.fstat(fd).st_size
-        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-            return
-        position = size
-        block = 65536
-        while position > 0:
-            start = max(0, position - block)
-            chunk = os.pread(fd, position - start, start)
-            index = chunk.rfind(b"\n")
-            if index >= 0:
-                os.ftruncate(fd, start + index + 1)
-                logger.warning("fluxloop-otel: removed a partial last line (%d bytes) from an interrupted write", size - (start + index + 1))
-                return
-            position = start
-        os.ftruncate(fd, 0)
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+    position = size
+    block = 65536
+    keep = 0
+    while position > 0:
+        start = max(0, position - block)
+        index = os.pread(fd, position - start, start).rfind(b"\n")
+        if index >= 0:
+            keep = start + index + 1
+            break
+        position = start
+    os.ftruncate(fd, keep)
+    logger.warning(
+        "fluxloop-otel: removed a partial last line (%d bytes) left by an interrupted write", size - keep
+    )
 
 
 _writers: "weakref.WeakSet[JsonlWriter]" = weakref.WeakSet()
