@@ -78,15 +78,17 @@ def message_parts(message: Any) -> dict[str, Any]:
 def _usage(message: AIMessage | None, llm_output: Any) -> TokenUsage | None:
     """``usage_metadata`` of the message, else the provider's ``token_usage`` / ``usage``."""
     if message is not None:
-        usage = usage_from_counts(message.usage_metadata)
-        if usage:
-            return usage
+        counts = message.usage_metadata  # LangChain's own dict: read it directly
+        if counts:
+            usage = TokenUsage(counts.get("input_tokens"), counts.get("output_tokens"), counts.get("total_tokens"))
+            if usage:
+                return usage
         metadata = message.response_metadata
         if metadata:
             usage = usage_from_counts(metadata.get("token_usage") or metadata.get("usage"))
             if usage:
                 return usage
-    if isinstance(llm_output, Mapping):
+    if isinstance(llm_output, dict):
         return usage_from_counts(llm_output.get("token_usage") or llm_output.get("usage"))
     return None
 
@@ -102,7 +104,7 @@ def model_name(
                 if isinstance(value, str) and value:
                     return value
     kwargs = serialized.get("kwargs") if serialized else None
-    if isinstance(kwargs, Mapping):
+    if isinstance(kwargs, dict):
         for key in ("model", "model_name", "model_id"):
             value = kwargs.get(key)
             if isinstance(value, str) and value:
@@ -132,7 +134,7 @@ def _request_attributes(
             if value is not None and attribute not in attributes and isinstance(value, (int, float, str, list)):
                 attributes[attribute] = value
     if recorded:
-        attributes[A.LLM_INVOCATION_PARAMETERS] = serializer.dumps(recorded, "metadata")
+        attributes[A.LLM_INVOCATION_PARAMETERS] = _content.dumps(recorded, serializer, "metadata")
     return attributes
 
 
@@ -149,7 +151,7 @@ def start_attributes(
 ) -> tuple[str, dict[str, Any]]:
     """Span name and start attributes; ``inputs`` is one message list (chat) or prompt strings."""
     params = kwargs.get("invocation_params")
-    params = params if isinstance(params, Mapping) else None
+    params = params if isinstance(params, dict) else None
     model = model_name(serialized, params, metadata)
     attributes: dict[str, Any] = _SPEC.static_attributes(name)
     if not chat:
@@ -166,7 +168,7 @@ def start_attributes(
     attributes.update(_content.shared_attributes(tags, metadata, serializer))
     if capture and inputs:
         messages = [message_parts(m) for m in inputs] if chat else [mapping.message_parts(str(inputs[0]))]
-        text = serializer.dumps(messages, "input")
+        text = _content.dumps(messages, serializer, "input")
         attributes[A.GEN_AI_INPUT_MESSAGES] = text
         attributes[A.INPUT_VALUE] = text
         attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
@@ -214,7 +216,7 @@ def end_attributes(response: Any, run: Run, serializer: Serializer, capture: boo
     usage = _usage(first_message, llm_output)
     if usage:
         attributes.update(mapping.usage_attributes(usage))
-    if response_model is None and isinstance(llm_output, Mapping):
+    if response_model is None and isinstance(llm_output, dict):
         response_model = llm_output.get("model_name") or llm_output.get("model")
     if isinstance(response_model, str) and response_model:
         attributes[A.GEN_AI_RESPONSE_MODEL] = response_model
@@ -223,7 +225,7 @@ def end_attributes(response: Any, run: Run, serializer: Serializer, capture: boo
     if reasons:
         attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
     if messages:
-        text = serializer.dumps(messages, "output")
+        text = _content.dumps(messages, serializer, "output")
         attributes[A.GEN_AI_OUTPUT_MESSAGES] = text
         if isinstance(text_only, str) and text_only:
             attributes[A.OUTPUT_VALUE] = serializer.text(str.__str__(text_only))

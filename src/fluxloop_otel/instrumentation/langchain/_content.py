@@ -6,6 +6,7 @@ serializer then walks a few keys instead of a full pydantic dump.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping, Sequence
 
 from langchain_core.documents import Document
@@ -14,8 +15,9 @@ from langchain_core.prompt_values import PromptValue
 
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.serialization import Serializer
+from fluxloop_otel.serialization.redaction import MASK, MIN_SECRET_VALUE_LENGTH
+from fluxloop_otel.serialization.serializer import MAX_DEPTH, MAX_ITEMS
 
-_MAX_DEPTH = 12
 _SCALARS = (str, int, float, bool, type(None))
 
 #: Tags LangChain and LangGraph add for their own bookkeeping.
@@ -55,12 +57,18 @@ def plain(value: Any, depth: int = 0) -> Any:
     cls = type(value)
     if cls in _SCALARS:
         return value
-    if depth >= _MAX_DEPTH:
+    if depth >= MAX_DEPTH:
         return value
     if cls is dict:
         return {key: plain(item, depth + 1) for key, item in value.items()}
     if cls is list or cls is tuple:
         return [plain(item, depth + 1) for item in value]
+    converted = _langchain_object(value)
+    return value if converted is None else plain(converted, depth + 1)
+
+
+def _langchain_object(value: Any) -> Any:
+    """A message, document or prompt value as plain data; None for anything else."""
     if isinstance(value, BaseMessage):
         return message_dict(value)
     if isinstance(value, Document):
@@ -70,14 +78,73 @@ def plain(value: Any, depth: int = 0) -> Any:
         if messages is not None:
             return {"messages": [message_dict(m) for m in messages]}
         return value.to_string()
-    return value
+    return None
+
+
+class _NotPlain(Exception):
+    """Raised by :class:`_PlainEncoder` for values only the full serializer handles."""
+
+
+class _PlainEncoder:
+    """One walk from plain data (and LangChain messages, documents, prompt values) to a
+    JSON-compatible copy, masked and capped exactly as ``Serializer.to_jsonable`` would.
+
+    Anything else (other objects, non-string keys, limits reached, a redaction hook) raises
+    :class:`_NotPlain` and the value goes through the full serializer instead.
+    ``tests/langchain/test_content.py`` checks the two agree.
+    """
+
+    __slots__ = ("_text", "_is_secret")
+
+    def __init__(self, serializer: Serializer) -> None:
+        self._text = serializer.text
+        self._is_secret = serializer.masker.is_secret_key
+
+    def convert(self, value: Any, depth: int) -> Any:
+        cls = type(value)
+        if cls is str:
+            return value if len(value) < MIN_SECRET_VALUE_LENGTH else self._text(value)
+        if cls is int or cls is bool or value is None:
+            return value
+        if cls is float:
+            return value if math.isfinite(value) else str(value)
+        if depth >= MAX_DEPTH - 1:
+            raise _NotPlain
+        if cls is dict:
+            if len(value) > MAX_ITEMS:
+                raise _NotPlain
+            out: dict[str, Any] = {}
+            is_secret = self._is_secret
+            for key, item in value.items():
+                if type(key) is not str:
+                    raise _NotPlain
+                out[key] = MASK if is_secret(key) else self.convert(item, depth + 1)
+            return out
+        if cls is list or cls is tuple:
+            if len(value) > MAX_ITEMS:
+                raise _NotPlain
+            return [self.convert(item, depth + 1) for item in value]
+        converted = _langchain_object(value)
+        if converted is None:
+            raise _NotPlain
+        return self.convert(converted, depth)
+
+
+def dumps(value: Any, serializer: Serializer, field: str) -> str:
+    """``serializer.dumps(plain(value), field)``, in one walk when the value is plain data."""
+    if serializer.redact_hook is None:
+        try:
+            return serializer.encode(_PlainEncoder(serializer).convert(value, 0))
+        except _NotPlain:
+            pass
+    return serializer.dumps(plain(value), field)
 
 
 def encode(value: Any, serializer: Serializer, field: str) -> tuple[str, str | None]:
     """Attribute text for a value and its mime type (``None`` = text/plain)."""
     if isinstance(value, str):  # LangChain returns str subclasses (TextAccessor)
         return serializer.text(value if type(value) is str else str.__str__(value)), None
-    return serializer.dumps(plain(value), field), A.MIME_JSON
+    return dumps(value, serializer, field), A.MIME_JSON
 
 
 def user_tags(tags: Sequence[str] | None) -> list[str]:
@@ -117,7 +184,7 @@ def shared_attributes(
             user = {}
         user[key] = value
     if user:
-        attributes[A.METADATA] = serializer.dumps(user, "metadata")
+        attributes[A.METADATA] = dumps(user, serializer, "metadata")
     session = session_id(metadata)
     if session is not None:
         attributes[A.SESSION_ID] = session

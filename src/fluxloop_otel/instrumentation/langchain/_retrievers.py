@@ -41,52 +41,34 @@ def start_attributes(
     return _SPEC.span_name(name, None), attributes
 
 
-def _entry(document: Any, capture: bool) -> dict[str, Any]:
-    entry: dict[str, Any] = {}
-    doc_id = getattr(document, "id", None)
-    if doc_id is not None:
-        entry["id"] = doc_id if type(doc_id) is str else str(doc_id)
-    metadata = getattr(document, "metadata", None)
-    if isinstance(metadata, Mapping) and metadata:
-        for key in _SCORE_NAMES:
-            score = metadata.get(key)
-            if isinstance(score, (int, float)) and not isinstance(score, bool):
-                entry["score"] = float(score)
-                break
-        if capture:
-            entry["metadata"] = metadata
-    if capture:
-        content = getattr(document, "page_content", None)
-        if isinstance(content, str):
-            entry["content"] = content
-    return entry
-
-
 def end_attributes(documents: Any, serializer: Serializer, capture: bool) -> dict[str, Any]:
-    """``gen_ai.retrieval.documents`` (also the output) and ``retrieval.documents.{i}.document.*``."""
+    """``gen_ai.retrieval.documents`` (also the output) and ``retrieval.documents.{i}.document.*``.
+
+    Each content string and metadata dict is masked/capped/redacted once; the summary is
+    encoded from those results.
+    """
     if not isinstance(documents, (list, tuple)):
         return {}
-    entries = [_entry(document, capture) for document in documents[:MAX_DOCUMENTS]]
-    # One walk masks, caps and redacts everything; the attributes are cut from its result.
-    converted = serializer.to_jsonable(entries, "output") if capture else entries
-    if not isinstance(converted, list) or len(converted) != len(entries):
-        converted = [{key: e[key] for key in ("id", "score") if key in e} for e in entries]
     attributes: dict[str, Any] = {}
     summary: list[dict[str, Any]] = []
-    for index, entry in enumerate(converted):
-        if not isinstance(entry, dict):
-            continue
+    for index, document in enumerate(documents[:MAX_DOCUMENTS]):
         item: dict[str, Any] = {}
-        if "id" in entry:
-            attributes[_ID_KEYS[index]] = item["id"] = entry["id"]
-        if "score" in entry:
-            attributes[_SCORE_KEYS[index]] = item["score"] = entry["score"]
-        content = entry.get("content")
-        if isinstance(content, str):
-            attributes[_CONTENT_KEYS[index]] = item["content"] = content
-        metadata = entry.get("metadata")
-        if metadata is not None:
-            attributes[_METADATA_KEYS[index]] = serializer.encode(metadata)
+        doc_id = getattr(document, "id", None)
+        if doc_id is not None:
+            attributes[_ID_KEYS[index]] = item["id"] = doc_id if type(doc_id) is str else str(doc_id)
+        metadata = getattr(document, "metadata", None)
+        if isinstance(metadata, dict) and metadata:
+            for key in _SCORE_NAMES:
+                score = metadata.get(key)
+                if isinstance(score, (int, float)) and not isinstance(score, bool):
+                    attributes[_SCORE_KEYS[index]] = item["score"] = float(score)
+                    break
+            if capture:
+                attributes[_METADATA_KEYS[index]] = _content.dumps(metadata, serializer, "metadata")
+        if capture:
+            content = getattr(document, "page_content", None)
+            if isinstance(content, str):
+                attributes[_CONTENT_KEYS[index]] = item["content"] = serializer.text(content)
         summary.append(item)
     text = serializer.encode(summary)
     attributes[A.GEN_AI_RETRIEVAL_DOCUMENTS] = text

@@ -1,0 +1,263 @@
+"""Per-invoke cost of LangChain / LangGraph tracing: uninstrumented vs fluxloop-otel vs the
+OpenInference and OpenLLMetry LangChain instrumentors, measured side by side in one run.
+
+    python bench/langchain.py [--quick] [--no-peers]
+
+Workloads (fake models, no network): ``prompt | GenericFakeChatModel | StrOutputParser``,
+a two-node LangGraph ``StateGraph``, and a retriever returning 3 documents.
+
+* fluxloop-otel runs with the FluxLoop JSONL processor attached (content capture on) on a
+  TracerProvider that also has a do-nothing exporter; each timed batch ends with a
+  ``force_flush()``, so the wall-clock figure includes the JSONL writer's work.
+* The peers get the same kind of provider (do-nothing exporter, no JSONL).
+* Each variant runs in its own worker process (instrumented once, as an application
+  would be); the parent asks one worker at a time for a timed batch, rotating the order
+  every round; medians of caller-thread CPU and wall time; spans per invoke.
+
+The peers are never dependencies of the package: on first use the script creates
+``.cache/bench-venv`` (``pip install -c constraints.txt -e .[langchain]`` plus the two
+peers, pinned below) and re-runs itself there. ``--no-peers`` measures fluxloop-otel only.
+Targets (issue 3), on caller CPU: <= 1.3x on the graph, <= 1.5x on the chain and the
+retriever, and below both peers on every workload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import Cost, interleaved, print_table  # noqa: E402
+
+BENCH_VENV = ROOT / ".cache" / "bench-venv"
+PEERS = ("openinference-instrumentation-langchain==0.1.80", "opentelemetry-instrumentation-langchain==0.62.4")
+TARGETS = {"graph": 1.3, "chain": 1.5, "retriever": 1.5}
+FLUXLOOP = "fluxloop-otel (+ JSONL)"
+OPENINFERENCE = "OpenInference"
+OPENLLMETRY = "OpenLLMetry"
+
+
+# -- environment ------------------------------------------------------------------------------------
+def peers_importable() -> bool:
+    try:
+        import openinference.instrumentation.langchain  # noqa: F401
+        import opentelemetry.instrumentation.langchain  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_in_bench_venv(argv: Sequence[str]) -> int:
+    """Create .cache/bench-venv if needed and run this script there."""
+    python = BENCH_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"creating {BENCH_VENV} (once): the project + {', '.join(PEERS)}", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
+        pip = [str(python), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[langchain]", *PEERS], check=True)
+    return subprocess.run([str(python), __file__, *argv]).returncode
+
+
+# -- workloads --------------------------------------------------------------------------------------
+def workloads() -> dict[str, Callable[[], Any]]:
+    from langchain_core.documents import Document
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage, HumanMessage
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_core.retrievers import BaseRetriever
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    model = GenericFakeChatModel(messages=itertools.repeat(AIMessage("Paris is the capital of France.")))
+    chain = ChatPromptTemplate.from_messages([("system", "You are terse."), ("human", "{question}")]) | model | StrOutputParser()
+
+    graph = StateGraph(MessagesState)
+    graph.add_node("plan", lambda state: {"messages": [AIMessage("Look it up.")]})
+    graph.add_node("answer", lambda state: {"messages": [AIMessage("Paris.")]})
+    graph.add_edge(START, "plan")
+    graph.add_edge("plan", "answer")
+    graph.add_edge("answer", END)
+    app = graph.compile()
+
+    class ThreeDocuments(BaseRetriever):
+        def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Document]:
+            return [
+                Document(page_content=f"Document {i} about {query}", metadata={"source": f"atlas-{i}", "score": 0.9 - i / 10}, id=f"doc-{i}")
+                for i in range(3)
+            ]
+
+    retriever = ThreeDocuments()
+    question = {"question": "What is the capital of France?"}
+    messages = {"messages": [HumanMessage("What is the capital of France?")]}
+    return {
+        "chain": lambda: chain.invoke(question),
+        "graph": lambda: app.invoke(messages),
+        "retriever": lambda: retriever.invoke("capital of France"),
+    }
+
+
+# -- variants: one worker process each -----------------------------------------------------------------
+class CountingExporter:
+    """A do-nothing span exporter that counts."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def export(self, spans: Sequence[Any]) -> Any:
+        from opentelemetry.sdk.trace.export import SpanExportResult
+
+        self.count += len(spans)
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+def provider_with(exporter: CountingExporter) -> Any:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))  # type: ignore[arg-type]
+    return provider
+
+
+def set_up(variant: str, directory: str) -> tuple[CountingExporter | None, Callable[[], Any] | None]:
+    """Instrument this process as ``variant``; the span counter and the flush to time with the calls."""
+    if variant == "uninstrumented":
+        return None, None
+    exporter = CountingExporter()
+    provider = provider_with(exporter)
+    if variant == FLUXLOOP:
+        import fluxloop_otel
+
+        # the ordinary configure() path: JSONL processor attached, LangChain instrumented
+        fluxloop_otel.configure(tracer_provider=provider, offline_store_dir=directory, max_queue_size=200_000)
+        return exporter, lambda: fluxloop_otel.force_flush(60)
+    if variant == OPENINFERENCE:
+        from openinference.instrumentation.langchain import LangChainInstrumentor
+
+        LangChainInstrumentor().instrument(tracer_provider=provider)
+    elif variant == OPENLLMETRY:
+        from opentelemetry.instrumentation.langchain import LangchainInstrumentor
+
+        LangchainInstrumentor().instrument(tracer_provider=provider)
+    return exporter, None
+
+
+def worker(variant: str) -> int:
+    """Serve timing requests (``workload calls warmup`` per line) for one variant, one at a time.
+
+    Each variant lives in its own process: some instrumentors leave state behind after
+    ``uninstrument()``, which would skew whatever is measured after them in one process.
+    """
+    import json
+    import warnings
+
+    warnings.simplefilter("ignore")
+    with tempfile.TemporaryDirectory() as directory:
+        exporter, flush = set_up(variant, directory)
+        runs = workloads()
+        for line in sys.stdin:
+            workload, calls, warmup = line.split()
+            fn = runs[workload]
+            for _ in range(int(warmup)):
+                fn()
+            if flush:
+                flush()
+            before = exporter.count if exporter else 0
+            gc.collect()
+            gc.disable()
+            wall, cpu = time.perf_counter_ns(), time.thread_time_ns()
+            for _ in range(int(calls)):
+                fn()
+            if flush:
+                flush()
+            cpu_end, wall_end = time.thread_time_ns(), time.perf_counter_ns()
+            gc.enable()
+            spans = (exporter.count - before) / int(calls) if exporter else 0.0
+            n = int(calls)
+            print(json.dumps({"wall": (wall_end - wall) / n / 1000, "cpu": (cpu_end - cpu) / n / 1000, "spans": spans}), flush=True)
+    return 0
+
+
+class Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, variant: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--worker", variant], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.spans: list[float] = []
+
+    def measure(self, workload: str, calls: int) -> Cost:
+        import json
+
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{workload} {calls} {max(calls // 10, 5)}\n")
+        self.process.stdin.flush()
+        reply = json.loads(self.process.stdout.readline())
+        self.spans.append(reply["spans"])
+        return Cost(reply["wall"], reply["cpu"])
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and calls (a smoke run)")
+    parser.add_argument("--no-peers", action="store_true", help="fluxloop-otel vs uninstrumented only")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+    if options.worker:
+        return worker(options.worker)
+    if not options.no_peers and not peers_importable():
+        return run_in_bench_venv(argv)
+
+    rounds = 5 if options.quick else 15
+    calls = {"chain": 60, "graph": 50, "retriever": 300} if options.quick else {"chain": 200, "graph": 150, "retriever": 1000}
+    names = ["uninstrumented", FLUXLOOP] + ([] if options.no_peers else [OPENINFERENCE, OPENLLMETRY])
+    workers = {name: Worker(name) for name in names}
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; one process per variant, "
+          f"{rounds} interleaved rounds per workload; medians")
+    summary: dict[str, dict[str, float]] = {}
+    try:
+        for workload in ("chain", "graph", "retriever"):
+            for handle in workers.values():
+                handle.spans.clear()
+            measure = {name: (lambda n, h=handle, w=workload: h.measure(w, n)) for name, handle in workers.items()}
+            results = interleaved(measure, rounds, calls[workload])
+            print_table(f"{workload} (µs per invoke)", results, "uninstrumented", {FLUXLOOP: TARGETS[workload]})
+            spans = {name: max(h.spans) for name, h in workers.items() if name != "uninstrumented"}
+            print("spans per invoke: " + ", ".join(f"{name} {count:.1f}" for name, count in spans.items()))
+            base = results["uninstrumented"].cpu_us
+            summary[workload] = {name: cost.cpu_us / base for name, cost in results.items() if name != "uninstrumented"}
+    finally:
+        for handle in workers.values():
+            handle.close()
+    print("\nratios to uninstrumented (caller CPU), side by side:")
+    others = names[1:]
+    print(f"{'workload':<12}" + "".join(f"{name:>26}" for name in others))
+    for workload, ratios in summary.items():
+        print(f"{workload:<12}" + "".join(f"{ratios[name]:>25.2f}x" for name in others))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
