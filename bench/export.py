@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -195,13 +196,20 @@ def otlp_json_file(path: Path, spans: int) -> None:
     provider.shutdown()
     template = encode_spans_json(finished)
     trace_ids = sorted(set(re.findall(r'"traceId":"([0-9a-f]{32})"', template)))
-    pattern = re.compile("|".join(trace_ids))
+    # a trace id appears as itself, as the UUID in fluxloop.trace.id, and (low 64 bits) as the span
+    # id of its instrument() root: all three change together, so the copies stay well-formed
+    def forms(trace_id: str) -> list[str]:
+        return [trace_id, str(uuid.UUID(hex=trace_id)), trace_id[16:]]
+
+    pattern = re.compile("|".join(form for trace_id in trace_ids for form in forms(trace_id)))
     rng = random.Random(1)
     copies = -(-spans // len(finished))
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".tmp"), "w") as handle:
         for _ in range(copies):
-            fresh = {old: f"{rng.getrandbits(128):032x}" for old in trace_ids}
+            fresh: dict[str, str] = {}
+            for trace_id in trace_ids:
+                fresh.update(zip(forms(trace_id), forms(f"{rng.getrandbits(128):032x}")))
             handle.write(pattern.sub(lambda match: fresh[match.group(0)], template) + "\n")
     path.with_suffix(".tmp").rename(path)
     print(f"wrote {path} ({copies * len(finished):,} spans, {path.stat().st_size / 2**30:.2f} GiB)")
@@ -216,7 +224,7 @@ _MEASURED_CONVERT = (
 
 def convert_benchmark(spans: int, experiment: bool) -> None:
     """``fluxloop-otel convert`` in its own process: records/s and that process's peak RSS."""
-    source = CACHE / f"otlp-{spans}.json"
+    source = CACHE / f"otlp-v2-{spans}.json"
     if not source.exists():
         otlp_json_file(source, spans)
     with tempfile.TemporaryDirectory() as out:

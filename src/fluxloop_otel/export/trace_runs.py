@@ -36,10 +36,13 @@ def _seconds(timestamp: Any) -> float | None:
         return None
 
 
-_USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens", "token_usage", "usage", "raw")
+_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
+_USAGE_FIELDS = _COUNTS + ("token_usage", "usage", "raw")
+#: Trace metadata a run reads (set by ``fluxloop run experiment`` and by errors).
+_TRACE_METADATA = ("variation", "iteration", "persona", "error")
 
 
-@dataclass
+@dataclass(slots=True)
 class _TraceRun:
     """What one trace contributes to its run, gathered record by record."""
 
@@ -76,6 +79,15 @@ def _may_carry_usage(record: Mapping[str, Any]) -> bool:
     return any(key in record for key in _USAGE_FIELDS) or isinstance(record.get("output"), dict)
 
 
+def _usage_part(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a record the CLI's usage search reads: numeric counts on the record win over
+    anything in its output, so the output is kept only when there are none."""
+    direct = {key: record[key] for key in _COUNTS if isinstance(record.get(key), (int, float))}
+    if direct:
+        return direct
+    return {key: record[key] for key in _USAGE_FIELDS + ("output",) if key in record}
+
+
 def _input_text(value: Any) -> str:
     if isinstance(value, dict) and len(value) == 1:
         (only,) = value.values()
@@ -97,7 +109,12 @@ class RunCollector:
         return run
 
     def add_trace(self, record: dict[str, Any]) -> None:
-        self._run(str(record["id"])).trace = record
+        metadata = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+        self._run(str(record["id"])).trace = {
+            "start_time": record.get("start_time"),
+            "end_time": record.get("end_time"),
+            "metadata": {key: metadata[key] for key in _TRACE_METADATA if key in metadata},
+        }
 
     def add_observation(self, record: dict[str, Any]) -> None:
         run = self._run(str(record["trace_id"]))
@@ -112,7 +129,7 @@ class RunCollector:
         if _better_root(record, run.root):
             run.root = {key: record.get(key) for key in ("type", "input", "output", "error", "start_time")}
         if _may_carry_usage(record) and token_usage([record]) is not None:
-            run.usage_records.append({key: record[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens", "output") if key in record})
+            run.usage_records.append(_usage_part(record))
 
     def time_span_seconds(self) -> float:
         """Seconds from the first start to the last end over all traces."""
