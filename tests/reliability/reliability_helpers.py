@@ -109,11 +109,13 @@ def python_env(**overrides: str) -> dict[str, str]:
 
 
 def run_python(
-    script: str, *args: str, cwd: Path | None = None, timeout: float = 120, check: bool = True, **env: str
+    script: str | Path, *args: str, cwd: Path | None = None, timeout: float = 120, check: bool = True, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """``python -c script args`` in a clean environment; asserts exit 0 unless ``check`` is False."""
+    """``python -c script args`` (``python script args`` for a path) in a clean environment;
+    asserts exit 0 unless ``check`` is False."""
+    program = [str(script)] if isinstance(script, Path) else ["-c", textwrap.dedent(script)]
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script), *args],
+        [sys.executable, *program, *args],
         cwd=cwd,
         env=python_env(**env),
         capture_output=True,

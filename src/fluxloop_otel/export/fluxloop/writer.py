@@ -13,7 +13,8 @@
 * Failures (unwritable directory, disk full, file replaced) are counted and logged once
   per kind; the next batch tries again, so writing resumes when the fault goes away.
 * ``force_flush`` returns once everything submitted before the call is written.
-* Fork-safe: the child starts with an empty queue and its own thread.
+* Fork-safe: the child starts with an empty queue and its own thread; multiprocessing
+  children (which exit without running ``atexit``) flush through a multiprocessing finalizer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import errno
 import fcntl
 import logging
 import os
+import sys
 import threading
 import time
 import weakref
@@ -165,6 +167,7 @@ class JsonlWriter:
                 return
             self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
             self._thread.start()
+        _flush_at_multiprocessing_exit()
 
     def _count_drop(self) -> None:
         with self._drop_lock:
@@ -346,6 +349,23 @@ def _flush_all_at_exit() -> None:
             writer.force_flush(5.0)
         except Exception:
             pass
+
+
+_multiprocessing_pid: int | None = None
+
+
+def _flush_at_multiprocessing_exit() -> None:
+    """In a multiprocessing child, flush when it exits: it leaves by ``os._exit`` after its
+    own finalizers, so ``atexit`` never runs there (fork and forkserver start methods)."""
+    global _multiprocessing_pid
+    util = sys.modules.get("multiprocessing.util")
+    if util is None or _multiprocessing_pid == os.getpid():
+        return
+    _multiprocessing_pid = os.getpid()
+    try:
+        util.Finalize(None, _flush_all_at_exit, exitpriority=10)
+    except Exception:  # never let this reach the traced program
+        pass
 
 
 if hasattr(os, "register_at_fork"):
