@@ -30,7 +30,7 @@ import time
 import weakref
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 logger = logging.getLogger("fluxloop_otel.export")
 
@@ -223,12 +223,14 @@ class JsonlWriter:
 
     def _write_lines(self, file_name: str, lines: list[bytes]) -> None:
         path = os.path.join(self.directory, file_name)
-        data = b"".join(lines)
+        written = 0
         try:
             fd = self._open(path)
-            _write_all(fd, data)
+            for chunk in _chunks(lines):
+                _append(fd, b"".join(chunk) if len(chunk) > 1 else chunk[0])
+                written += len(chunk)
         except OSError as exc:
-            self.stats.dropped_write_error += len(lines)
+            self.stats.dropped_write_error += len(lines) - written
             self._forget(path)
             self._log_once(
                 f"write:{exc.errno}",
@@ -237,8 +239,8 @@ class JsonlWriter:
                 os.strerror(exc.errno or 0) if exc.errno else exc,
                 self.stats.dropped_write_error,
             )
-            return
-        self.stats.written_lines += len(lines)
+        finally:
+            self.stats.written_lines += written
 
     def _open(self, path: str) -> int:
         """A cached append descriptor; reopened when the file was deleted or replaced."""
@@ -280,28 +282,50 @@ def _end_seconds(item: Any) -> float | None:
     return end / 1e9 if isinstance(end, int) else None
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    """Append ``data`` (whole lines) in as few writes as possible; undo a partial line."""
-    view = memoryview(data)
-    while view:
-        chunk = view[:_MAX_WRITE]
-        if len(view) > _MAX_WRITE:  # end the chunk on a line boundary
-            cut = bytes(chunk).rfind(b"\n") + 1
-            chunk = view[: cut or _MAX_WRITE]
-        fcntl.flock(fd, fcntl.LOCK_EX)
+def _chunks(lines: list[bytes]) -> Iterator[list[bytes]]:
+    """``lines`` in groups of at most ``_MAX_WRITE`` bytes (a longer line is a group of its own)."""
+    if sum(map(len, lines)) <= _MAX_WRITE:
+        yield lines
+        return
+    chunk: list[bytes] = []
+    size = 0
+    for line in lines:
+        if chunk and size + len(line) > _MAX_WRITE:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line)
+    if chunk:
+        yield chunk
+
+
+def _append(fd: int, data: bytes) -> None:
+    """Append whole lines under the exclusive lock; on failure, undo the part that was written.
+
+    A short write (file size limit, full disk) is followed by another ``write`` of the rest,
+    which either completes the data or fails with the real cause (EFBIG, ENOSPC, ...).
+    """
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        _cut_partial_tail(fd)
+        view = memoryview(data)
+        done = 0
         try:
-            _cut_partial_tail(fd)
-            written = os.write(fd, chunk)
-            if written < len(chunk):
-                _undo_partial(fd, written)
-                raise OSError(errno.ENOSPC, "short write")
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        view = view[written:]
+            while done < len(view):
+                count = os.write(fd, view[done:])
+                if count <= 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                done += count
+        except OSError:
+            if done:
+                _undo_partial(fd, done)
+            raise
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _undo_partial(fd: int, written: int) -> None:
-    """Remove the partial line a short write left, if nobody appended after it."""
+    """Remove the ``written`` bytes of a failed append (the lock is held: nobody appended after)."""
     try:
         end = os.lseek(fd, 0, os.SEEK_CUR)
         if os.fstat(fd).st_size == end:
