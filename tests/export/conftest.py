@@ -33,6 +33,7 @@ _NEEDS_PHOENIX = "phoenix"
 _background: Background | None = None
 
 
+@pytest.hookimpl(trylast=True)  # after -m/-k deselection: `pytest -m "not e2e"` installs nothing
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start Phoenix's setup in the background and run the tests that need it last."""
     global _background

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -208,6 +209,8 @@ class Background:
         return self._phoenix
 
     def stop(self) -> None:
+        """Stop Phoenix (waiting for a setup still under way) and remove its working directory."""
         self._done.wait(INSTALL_TIMEOUT + START_TIMEOUT)
         if self._phoenix is not None:
             self._phoenix.stop()
+        shutil.rmtree(self._working_directory, ignore_errors=True)
