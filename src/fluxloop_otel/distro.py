@@ -20,13 +20,14 @@ first distro found is used otherwise, and this distro then selects its configura
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from typing import Any
 
 from opentelemetry.environment_variables import OTEL_LOGS_EXPORTER, OTEL_METRICS_EXPORTER, OTEL_TRACES_EXPORTER
 from opentelemetry.instrumentation.distro import BaseDistro
-from opentelemetry.sdk._configuration import _OTelSDKConfigurator
+from opentelemetry.sdk._configuration import _initialize_components, _OTelSDKConfigurator
 from opentelemetry.sdk.environment_variables import (
     OTEL_EXPORTER_OTLP_ENDPOINT,
     OTEL_EXPORTER_OTLP_PROTOCOL,
@@ -78,7 +79,11 @@ class FluxLoopConfigurator(_OTelSDKConfigurator):
         from fluxloop_otel.export.otlp import guarded_batch_processor
 
         settings = resolve_settings({})
-        kwargs.setdefault("export_span_processor", lambda exporter: guarded_batch_processor(exporter, settings.otlp_capture_content))
+        if "export_span_processor" in inspect.signature(_initialize_components).parameters:
+            kwargs.setdefault("export_span_processor", lambda exporter: guarded_batch_processor(exporter, settings.otlp_capture_content))
+        elif not settings.otlp_capture_content:  # opentelemetry-sdk < 1.40: exporters cannot be wrapped
+            logger.warning("fluxloop-otel: FLUXLOOP_OTLP_CAPTURE_CONTENT=false needs opentelemetry-sdk>=1.40; trace export is off")
+            os.environ[OTEL_TRACES_EXPORTER] = "none"
         kwargs.setdefault("resource_attributes", dict(_resource(settings).attributes))
         sampler = _sampler(settings)
         if sampler is not None:
