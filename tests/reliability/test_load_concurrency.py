@@ -39,6 +39,18 @@ class CallTree:
         return _caller.set(call_id)
 
 
+@pytest.fixture
+def big_queue(tracing: Any) -> Any:
+    """``tracing`` with a JSONL queue large enough that load tests measure correctness, not drops."""
+    fl.configure(
+        tracer_provider=tracing.provider,
+        offline_store_dir=str(tracing.directory),
+        max_queue_size=500_000,
+        flush_interval=0.05,
+    )
+    return tracing
+
+
 def _call_id(span: Any) -> str:
     return json.loads(span.attributes[A.INPUT_VALUE])["call_id"]
 

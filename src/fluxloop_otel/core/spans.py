@@ -14,11 +14,13 @@ from opentelemetry import trace as trace_api
 from opentelemetry.context import _RUNTIME_CONTEXT
 from opentelemetry.trace import Status, StatusCode
 
+from fluxloop_otel.core import runtime as _runtime_module
 from fluxloop_otel.core.runtime import Runtime
 from fluxloop_otel.core.usage import TokenUsage
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv import mapping
 from fluxloop_otel.semconv.observation_types import ObservationType
+from fluxloop_otel.serialization.exceptions import exception_message, exception_stacktrace, qualified_name
 
 _ERROR = StatusCode.ERROR
 TYPES_READING_RESULTS = frozenset({ObservationType.GENERATION, ObservationType.RETRIEVAL, ObservationType.EMBEDDING})
@@ -56,21 +58,32 @@ def output_attributes(
 
 
 def record_error(span: trace_api.Span, exc: BaseException) -> None:
-    """Status ERROR, an exception event (with stack trace) and ``error.type``."""
-    message = _exception_message(exc)
+    """Status ERROR, an exception event (with stack trace) and ``error.type``.
+
+    The message is read without trusting the exception's ``__str__`` (bounded, see
+    :mod:`fluxloop_otel.serialization.exceptions`), then capped and secret-masked like content.
+    """
+    message = exception_message(exc)
     try:
-        span.record_exception(exc, attributes={"exception.message": message})
-    except Exception:  # a broken exception __str__/traceback must not hide the original error
-        pass
+        stacktrace = exception_stacktrace(exc, message)
+    except Exception:  # a broken traceback must not hide the original error
+        stacktrace = ""
+    rt = _runtime_module.current
+    if rt is not None:
+        masker, serializer = rt.serializer.masker, rt.serializer
+        message = masker.mask_text(serializer.truncate(message))
+        stacktrace = masker.mask_text(serializer.truncate(stacktrace))
+    span.add_event(
+        "exception",
+        {
+            "exception.type": qualified_name(type(exc)),
+            "exception.message": message,
+            "exception.stacktrace": stacktrace,
+            "exception.escaped": "False",
+        },
+    )
     span.set_attribute(A.ERROR_TYPE, type(exc).__qualname__)
     span.set_status(Status(_ERROR, message))
-
-
-def _exception_message(exc: BaseException) -> str:
-    try:
-        return str(exc)
-    except Exception:
-        return type(exc).__name__
 
 
 def set_usage_on(span: trace_api.Span, usage: TokenUsage) -> None:

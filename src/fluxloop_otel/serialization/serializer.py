@@ -32,6 +32,7 @@ RedactHook = Callable[[Any, str], Any]
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 _SCALARS = (str, int, float, bool, type(None))
+_SORTABLE = frozenset({str, int, float, bool, type(None), bytes})
 # Types whose repr is produced by trusted (standard library) code.
 _TRUSTED_REPR_MODULES = frozenset({"builtins", "datetime", "decimal", "fractions", "ipaddress", "pathlib"})
 
@@ -206,10 +207,14 @@ class Serializer:
 
     def _sequence(self, value: Any, depth: int, seen: set[int]) -> list[Any]:
         if isinstance(value, (set, frozenset)):
-            try:
-                value = sorted(value, key=repr) if len(value) <= MAX_ITEMS else list(value)
-            except Exception:
-                value = list(value)
+            value = list(value)
+            # Sorted for stable output, by repr only when repr is the interpreter's own
+            # (a user __repr__ may raise or hang).
+            if len(value) <= MAX_ITEMS and all(type(item) in _SORTABLE for item in value):
+                try:
+                    value.sort(key=repr)
+                except Exception:
+                    pass
         convert = self._convert
         if len(value) > MAX_ITEMS:
             out = [convert(item, depth + 1, seen) for item in value[:MAX_ITEMS]]
