@@ -55,8 +55,9 @@ def default_recording_path(now: datetime | None = None) -> Path:
 class ArgsRecorder:
     """Appends one record per call to ``output_file`` (JSON lines, SDK recorder format)."""
 
-    def __init__(self, output_file: str | os.PathLike[str]) -> None:
+    def __init__(self, output_file: str | os.PathLike[str], file_mode: int = 0o600) -> None:
         self.output_file = Path(output_file).expanduser().resolve()
+        self.file_mode = file_mode
         self.output_file.parent.mkdir(parents=True, exist_ok=True)
         self._iterations: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -74,7 +75,8 @@ class ArgsRecorder:
             }
             line = json.dumps(record, default=str) + "\n"
             try:
-                with self.output_file.open("a", encoding="utf-8") as handle:
+                opener = lambda name, flags: os.open(name, flags, self.file_mode)  # noqa: E731
+                with open(self.output_file, "a", encoding="utf-8", opener=opener) as handle:
                     handle.write(line)
             except OSError as exc:
                 if not self._failed:
@@ -153,10 +155,10 @@ _recorder: ArgsRecorder | None = None
 _auto_increment = True
 
 
-def enable_recording(output_file: str | os.PathLike[str]) -> None:
-    """Record calls to ``output_file`` from now on."""
+def enable_recording(output_file: str | os.PathLike[str], file_mode: int = 0o600) -> None:
+    """Record calls to ``output_file`` (created with ``file_mode``) from now on."""
     global _recorder
-    _recorder = ArgsRecorder(output_file)
+    _recorder = ArgsRecorder(output_file, file_mode)
 
 
 def disable_recording() -> None:
@@ -190,15 +192,15 @@ def record_call_args(target: str, *, iteration: int | None = None, **kwargs: Any
         logger.warning("fluxloop-otel: argument recording failed: %r", exc)
 
 
-def apply_settings(record_args: bool, path: str | None) -> None:
-    """Turn the recorder on or off from ``configure()``'s ``record_args`` / ``recording_file``."""
+def apply_settings(record_args: bool, path: str | None, file_mode: int = 0o600) -> None:
+    """Turn the recorder on or off from ``configure()``'s ``record_args`` / ``recording_file`` / ``file_mode``."""
     if not record_args:
         disable_recording()
         return
     target = Path(path).expanduser().resolve() if path else default_recording_path()
-    if _recorder is None or _recorder.output_file != target:
+    if _recorder is None or _recorder.output_file != target or _recorder.file_mode != file_mode:
         try:
-            enable_recording(target)
+            enable_recording(target, file_mode)
         except OSError as exc:
             disable_recording()
             logger.warning("fluxloop-otel: cannot record arguments to %s: %s", target, exc)

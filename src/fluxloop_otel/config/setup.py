@@ -93,7 +93,7 @@ def _apply_recording(settings: Settings) -> None:
     """Argument recorder on/off (``record_args``, ``recording_file``), as the FluxLoop SDK does."""
     from fluxloop_otel import recording
 
-    recording.apply_settings(bool(settings.record_args), settings.recording_file)
+    recording.apply_settings(bool(settings.record_args), settings.recording_file, settings.file_mode)
 
 
 def _apply(settings: Settings, options: dict[str, Any]) -> None:

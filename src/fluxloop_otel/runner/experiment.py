@@ -11,6 +11,7 @@ line (``evaluate`` sorts the persona names and fails on a mix).
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -155,11 +156,28 @@ def _summary(result: ExperimentResult, config: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def _file_mode() -> int:
+    """Permissions of created files: ``file_mode`` / ``FLUXLOOP_FILE_MODE`` (0600 by default)."""
+    try:
+        import fluxloop_otel
+
+        return int(fluxloop_otel.current_settings().file_mode)
+    except Exception:
+        return 0o600
+
+
+def _create(path: Path) -> Any:
+    """``path`` opened for writing text, created with :func:`_file_mode` (as the JSONL writer does)."""
+    mode = _file_mode()
+    return open(path, "w", encoding="utf-8", opener=lambda name, flags: os.open(name, flags, mode))
+
+
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    with _create(path) as handle:
+        handle.write(json.dumps(data, indent=2, default=str))
 
 
 def _write_lines(path: Path, records: Any) -> None:
-    with path.open("w", encoding="utf-8") as handle:
+    with _create(path) as handle:
         for record in records:
             handle.write(json.dumps(record, default=str) + "\n")
