@@ -1,12 +1,14 @@
 """OTLP export and ``convert`` benchmarks.
 
-    python bench/export.py [--quick] [--no-phoenix] [--convert-spans N]
+    python bench/export.py [--quick] [--no-phoenix] [--instructions] [--convert-spans N]
 
 1. Spans through the OTLP/HTTP exporter (fluxloop-otel's BatchSpanProcessor: the SDK's, with the
    failure guard) to a loopback OTLP sink and to a local Phoenix, each **with and without** the
    FluxLoop JSONL processor on the same provider. Reported: caller-thread CPU and wall time per
    span (interleaved rounds, medians; target: adding the JSONL processor raises caller CPU per
    span by at most 10%) and end-to-end spans/s (create N spans, then flush to the backend).
+   CPU time on a shared 2-core machine moves with the neighbours' load, so ``--instructions``
+   also counts the caller thread's instructions per span under callgrind, which does not.
 2. ``fluxloop-otel convert`` on an OTLP/JSON file of N spans (default 1,000,000, written once to
    .cache/bench/): records/s and the converting process's peak RSS.
 
@@ -261,11 +263,62 @@ def processor_on_end_cost(calls: int = 200_000) -> None:
     print(f"\nJSONL processor on the caller's thread (on_start + on_end of one span): {extra:.2f} µs per span")
 
 
+def _child(variant: str, endpoint: str, spans: int) -> None:
+    """Run inside callgrind: create ``spans`` spans on one pipeline, flush, exit."""
+    with tempfile.TemporaryDirectory() as directory:
+        pipeline = Pipeline(endpoint, directory if variant == "jsonl" else None)
+        for _ in range(spans):
+            pipeline.span()
+        pipeline.flush()
+        pipeline.close()
+
+
+def caller_instructions(endpoint: str, sizes: tuple[int, int] = (1_000, 6_000)) -> None:
+    """Instructions executed by the caller's thread per span (callgrind, one output file per thread):
+    the difference between two run lengths, so start-up and imports cancel out. Unlike CPU time,
+    this does not depend on what else runs on the machine."""
+    import glob
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        print("\n(valgrind not installed: caller-thread instruction counts skipped)")
+        return
+    counts: dict[str, dict[int, int]] = {"otlp": {}, "jsonl": {}}
+    with tempfile.TemporaryDirectory() as out:
+        for variant in counts:
+            for spans in sizes:
+                prefix = os.path.join(out, f"{variant}-{spans}")
+                subprocess.run(
+                    ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={prefix}.%p",
+                     sys.executable, __file__, "--child", variant, endpoint, str(spans)],
+                    check=True, capture_output=True,
+                )  # fmt: skip
+                main_thread = [f for f in glob.glob(f"{prefix}.*") if f.endswith("-01")]
+                counts[variant][spans] = _instructions(main_thread[0])
+    per_span = {variant: (c[sizes[1]] - c[sizes[0]]) / (sizes[1] - sizes[0]) for variant, c in counts.items()}
+    ratio = per_span["jsonl"] / per_span["otlp"]
+    print("\ncaller thread, instructions per span (callgrind)")
+    print(f"{'OTLP/HTTP':<44}{per_span['otlp']:>14,.0f}")
+    print(f"{'OTLP/HTTP + FluxLoop JSONL':<44}{per_span['jsonl']:>14,.0f}{ratio:>7.3f}x  <= 1.10x {'OK' if ratio <= 1.10 else 'MISSED'}")
+
+
+def _instructions(path: str) -> int:
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise ValueError(f"no totals in {path}")
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        _child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and spans (smoke run)")
     parser.add_argument("--no-phoenix", action="store_true", help="skip the Phoenix destination")
     parser.add_argument("--convert-spans", type=int, default=1_000_000, help="spans in the convert input (default 1,000,000)")
+    parser.add_argument("--instructions", action="store_true", help="also count caller-thread instructions per span under callgrind (slow)")
     args = parser.parse_args()
     _environment_for_benchmark()
     rounds, calls, total = (3, 2000, 20_000) if args.quick else (9, 10_000, 100_000)
@@ -274,6 +327,8 @@ def main() -> None:
         sink = SinkProcess()
         try:
             caller_costs("loopback OTLP sink", sink.endpoint, rounds, calls, workdir)
+            if args.instructions:
+                caller_instructions(sink.endpoint)
             throughput("loopback OTLP sink", sink.endpoint, total, 3, workdir)
             print(f"(the sink process received {sink.count():,} spans in all)")
         finally:
