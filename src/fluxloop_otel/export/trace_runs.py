@@ -44,16 +44,21 @@ _TRACE_METADATA = ("variation", "iteration", "persona", "error")
 
 @dataclass(slots=True)
 class _TraceRun:
-    """What one trace contributes to its run, gathered record by record."""
+    """What one trace contributes to its run, gathered record by record (texts, not records)."""
 
     order: int
-    trace: dict[str, Any] | None = None
-    root: dict[str, Any] | None = None
-    final_override: Any = None
+    trace_start: str | None = None
+    trace_end: str | None = None
+    trace_metadata: dict[str, Any] | None = None
+    root_rank: int = 0
+    root_start: str = ""
+    input_text: str = ""
+    output_text: str = ""
+    error: str | None = None
+    final_text: str | None = None
     usage_records: list[dict[str, Any]] = field(default_factory=list)
     first_start: str | None = None
     last_end: str | None = None
-    observation_count: int = 0
 
 
 def _root_rank(record: Mapping[str, Any]) -> int:
@@ -61,17 +66,6 @@ def _root_rank(record: Mapping[str, Any]) -> int:
     if "parent_observation_id" in record:
         return 0
     return 2 if record.get("type") == "agent" else 1
-
-
-def _better_root(record: Mapping[str, Any], current: Mapping[str, Any] | None) -> bool:
-    """Whether ``record`` should replace ``current`` as the run's main observation (earliest wins a tie)."""
-    rank = _root_rank(record)
-    if rank == 0:
-        return False
-    if current is None:
-        return True
-    current_rank = _root_rank(current)
-    return rank > current_rank or (rank == current_rank and str(record.get("start_time")) < str(current.get("start_time")))
 
 
 def _may_carry_usage(record: Mapping[str, Any]) -> bool:
@@ -109,25 +103,25 @@ class RunCollector:
         return run
 
     def add_trace(self, record: dict[str, Any]) -> None:
+        run = self._run(str(record["id"]))
         metadata = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
-        self._run(str(record["id"])).trace = {
-            "start_time": record.get("start_time"),
-            "end_time": record.get("end_time"),
-            "metadata": {key: metadata[key] for key in _TRACE_METADATA if key in metadata},
-        }
+        run.trace_start, run.trace_end = record.get("start_time"), record.get("end_time")
+        run.trace_metadata = {key: metadata[key] for key in _TRACE_METADATA if key in metadata} or None
 
     def add_observation(self, record: dict[str, Any]) -> None:
         run = self._run(str(record["trace_id"]))
-        run.observation_count += 1
         start, end = record.get("start_time"), record.get("end_time")
         if isinstance(start, str) and (run.first_start is None or start < run.first_start):
             run.first_start = start
         if isinstance(end, str) and (run.last_end is None or end > run.last_end):
             run.last_end = end
         if record.get("name") == FINAL_RESPONSE_NAME and record.get("output") is not None:
-            run.final_override = record["output"]
-        if _better_root(record, run.root):
-            run.root = {key: record.get(key) for key in ("type", "input", "output", "error", "start_time")}
+            run.final_text = to_text(record["output"])
+        rank = _root_rank(record)  # the main observation: highest rank, earliest start on a tie
+        if rank and (rank > run.root_rank or (rank == run.root_rank and str(start) < run.root_start)):
+            run.root_rank, run.root_start = rank, str(start)
+            run.input_text, run.output_text = _input_text(record.get("input")), to_text(record.get("output"))
+            run.error = None if record.get("error") is None else str(record["error"])
         if _may_carry_usage(record) and token_usage([record]) is not None:
             run.usage_records.append(_usage_part(record))
 
@@ -145,25 +139,22 @@ class RunCollector:
         return [self._result(trace_id, index, run) for index, (trace_id, run) in enumerate(runs)]
 
     def _result(self, trace_id: str, index: int, run: _TraceRun) -> RunResult:
-        trace = run.trace or {}
-        metadata = trace.get("metadata") if isinstance(trace.get("metadata"), dict) else {}
-        root = run.root or {}
+        metadata = run.trace_metadata or {}
         variation = metadata.get("variation")
         given_input = variation.get("input") if isinstance(variation, dict) else None
-        output = run.final_override if run.final_override is not None else root.get("output")
-        start = _seconds(trace.get("start_time") or run.first_start)
-        end = _seconds(trace.get("end_time") or run.last_end)
-        error = root.get("error") if root.get("error") is not None else metadata.get("error")
+        start = _seconds(run.trace_start or run.first_start)
+        end = _seconds(run.trace_end or run.last_end)
+        error = run.error if run.error is not None else metadata.get("error")
         iteration = metadata.get("iteration")
         persona = metadata.get("persona")
         return RunResult(
             trace_id=trace_id,
             iteration=iteration if isinstance(iteration, int) and not isinstance(iteration, bool) else index,
             persona=persona if isinstance(persona, str) and persona else None,
-            input=given_input if isinstance(given_input, str) else _input_text(root.get("input")),
+            input=given_input if isinstance(given_input, str) else run.input_text,
             duration_ms=max(0.0, (end - start) * 1000) if start is not None and end is not None else 0.0,
             success=error is None,
-            output=to_text(output),
+            output=run.final_text if run.final_text is not None else run.output_text,
             error=None if error is None else str(error),
             token_usage=token_usage(run.usage_records),
         )
