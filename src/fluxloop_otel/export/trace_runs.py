@@ -165,6 +165,7 @@ def write_converted_experiment(directory: Path, collector: RunCollector, observa
     runs = collector.results()
     result = ExperimentResult(name=str(config.get("name", "converted")), runs=runs, duration_seconds=collector.time_span_seconds())
     directory.mkdir(parents=True, exist_ok=True)
+    (directory / "errors.json").unlink(missing_ok=True)  # written only when runs failed: no stale one
     write_experiment(directory, result, config)
     successful = {run.trace_id for run in result.successful}
     _copy_observations(observations_file, directory / "observations.jsonl", successful)
