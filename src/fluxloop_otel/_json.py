@@ -7,6 +7,7 @@ surrogates) falls back to the standard library, so results are always valid JSON
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 try:  # orjson is a dependency; the fallback keeps exotic platforms working
@@ -14,8 +15,26 @@ try:  # orjson is a dependency; the fallback keeps exotic platforms working
 except ImportError:  # pragma: no cover - exercised only where orjson has no wheel
     _orjson = None
 
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
-_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False)
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False)
+_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as null (what orjson writes): standard JSON only."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _encode(encoder: json.JSONEncoder, value: Any) -> str:
+    try:
+        return encoder.encode(value)
+    except ValueError:  # NaN or infinity: null, as orjson does
+        return encoder.encode(_finite(value))
 
 
 def dumps(value: Any) -> str:
@@ -25,7 +44,7 @@ def dumps(value: Any) -> str:
             return _orjson.dumps(value).decode("utf-8")
         except (TypeError, ValueError):
             pass
-    return _compact.encode(value)
+    return _encode(_compact, value)
 
 
 def dumps_line(value: Any) -> bytes:
@@ -35,7 +54,7 @@ def dumps_line(value: Any) -> bytes:
             return _orjson.dumps(value, option=_orjson.OPT_APPEND_NEWLINE)
         except (TypeError, ValueError):
             pass
-    return (_ascii.encode(value) + "\n").encode("ascii")
+    return (_encode(_ascii, value) + "\n").encode("ascii")
 
 
 def loads(text: str | bytes) -> Any:

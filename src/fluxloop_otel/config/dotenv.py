@@ -7,21 +7,45 @@ import re
 from pathlib import Path
 
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
+_ESCAPE = re.compile(r"\\(.)")
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
+
+
+class EnvFileError(ValueError):
+    """A ``.env`` file that cannot be read: names the file and the line."""
+
+    def __init__(self, path: str | os.PathLike[str], line: int, problem: str) -> None:
+        self.path, self.line, self.problem = os.fspath(path), line, problem
+        super().__init__(f"{self.path}:{line}: {problem}")
 
 
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         inner = value[1:-1]
-        return inner.encode("utf-8").decode("unicode_escape") if value[0] == '"' else inner
+        if value[0] == '"':  # \n, \t, \", \\ ... as in python-dotenv; other backslashes stay
+            return _ESCAPE.sub(lambda match: _ESCAPES.get(match.group(1), match.group(0)), inner)
+        return inner
     return re.split(r"\s+#", value, maxsplit=1)[0]
 
 
 def parse_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
-    """``KEY=value`` pairs of a dotenv file (comments, ``export``, quotes handled)."""
+    """``KEY=value`` pairs of a dotenv file (comments, ``export``, quotes handled).
+
+    Raises :class:`EnvFileError` (a ValueError naming file and line) for a file that is not
+    UTF-8 text or holds a NUL character.
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise EnvFileError(path, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
     values: dict[str, str] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(re.split(r"\r?\n", text), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        if "\x00" in line:
+            raise EnvFileError(path, number, "contains a NUL character")
         match = _LINE.match(line)
         if match:
             values[match.group(1)] = _unquote(match.group(2))

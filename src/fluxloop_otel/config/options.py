@@ -57,6 +57,16 @@ def parse_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+OTLP_PROTOCOLS = ("http/protobuf", "grpc", "http/json")
+
+
+def parse_protocol(text: str) -> str:
+    value = text.strip()
+    if value not in OTLP_PROTOCOLS:
+        raise ValueError(f"expected 'http/protobuf' or 'grpc', got {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Option:
     """One configure() option."""
@@ -153,7 +163,7 @@ OPTIONS: tuple[Option, ...] = (
         "http/protobuf",
         "`http/protobuf` or `grpc`.",
         ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"),
-        str,
+        parse_protocol,
     ),
     Option("otlp_headers", None, "Extra OTLP headers (dict); the exporter also reads `OTEL_EXPORTER_OTLP_HEADERS`."),
     Option(
@@ -276,7 +286,7 @@ def _validate(values: dict[str, Any]) -> None:
     if values["redact"] is not None and not callable(values["redact"]):
         raise TypeError("redact must be a callable redact(value, field) -> value")
     protocol = values["otlp_protocol"]
-    if protocol not in ("http/protobuf", "grpc", "http/json"):
+    if protocol not in OTLP_PROTOCOLS:
         raise ValueError(f"otlp_protocol must be 'http/protobuf' or 'grpc', got {protocol!r}")
 
 

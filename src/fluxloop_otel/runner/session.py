@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from fluxloop_otel.config.dotenv import load_env
+from fluxloop_otel.config.dotenv import EnvFileError, load_env
 from fluxloop_otel.runner.config import (
     CONFIG_DIRECTORY,
     DEFAULT_OUTPUT,
@@ -127,7 +127,10 @@ class Session:
         """Environment, inputs, target: every user error surfaces here, before any run."""
         config = self.config
         if config.source is not None:
-            load_env(config.project_root / ".env", override=False, refresh=False)
+            try:
+                load_env(config.project_root / ".env", override=False, refresh=False)
+            except EnvFileError as exc:
+                raise ConfigError(exc.problem, path=exc.path, line=exc.line) from None
         os.environ.update(config.environment_vars)
         os.environ.setdefault("FLUXLOOP_OFFLINE_DIR", str(self.output_base / "artifacts"))
         assert config.inputs_file is not None and config.target_text is not None

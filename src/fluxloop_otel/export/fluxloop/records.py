@@ -175,6 +175,8 @@ def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str
     if kind == "tool" and isinstance(description, str) and "description" not in metadata:
         metadata["description"] = description
     level = attributes.get(A.FLUXLOOP_OBSERVATION_LEVEL)
+    if not isinstance(level, str) or not level:  # only a non-empty string is a level
+        level = None
     if span.status_code == STATUS_ERROR:
         event = _exception_event(span)
         event_attributes = event.attributes if event is not None else {}
@@ -187,7 +189,7 @@ def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str
         if stacktrace:
             metadata.setdefault("traceback", str(stacktrace))
         level = level or "error"
-    record["level"] = level if isinstance(level, str) else "info"
+    record["level"] = level or "info"
     record["metadata"] = metadata
     if kind in _MODEL_TYPES:
         model = (
