@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     others = [item for item in items if _NEEDS_PHOENIX not in getattr(item, "fixturenames", ())]
     items[:] = others + needing
-    if _background is None:
+    if _background is None and not config.option.collectonly:
         _background = Background(Path(tempfile.mkdtemp(prefix="fluxloop-phoenix-")))
 
 
