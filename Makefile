@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench clean
+.PHONY: demo test test-fast bench bench-instructions soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,20 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"
 
-## bench: every benchmark, ratios measured side by side
+## bench: every benchmark, ratios measured side by side (minutes; needs the Phoenix venv for export)
 bench: $(STAMP)
 	$(PY) bench/decorators.py
+	$(PY) bench/langchain.py
+	$(PY) bench/export.py
+
+## bench-instructions: the same ratios as instruction counts under valgrind (stable on a busy machine)
+bench-instructions: $(STAMP)
+	$(PY) bench/instructions.py
+	$(PY) bench/export.py --instructions
+
+## soak: 1,000,000 spans through decorators + JSONL + OTLP to a local backend (RSS, drops, lag)
+soak: $(STAMP)
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .hypothesis
