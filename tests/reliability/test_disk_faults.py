@@ -45,6 +45,8 @@ def _check(result: dict[str, Any], errno_name: str) -> None:
     warnings = [w for w in result["warnings"] if "cannot write" in w]
     assert len(warnings) == 1 and len(result["warnings"]) == 1, result["warnings"]
     assert errno_name in warnings[0]
+    print(f"\n{errno_name}: produced {result['lines']} lines, written {result['written']}, dropped (counted) {result['dropped']}, "
+          f"partial lines {result['bad']}, warnings {len(warnings)}")
 
 
 @pytest.mark.e2e

@@ -122,6 +122,7 @@ def test_processes_writing_one_directory(tmp_path: Path, processes: int) -> None
     found = written_by_tag(observations)
     for worker in workers:
         assert_complete(found[worker.tag], traces, worker.tag)
+    print(f"\n{processes} processes: {len(observations):,} + {len(trace_lines):,} lines, all parse, none lost or duplicated")
 
 
 def test_kill_minus_nine_fifty_times(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, observati
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.serialization.redaction import MASK, SecretMasker
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- values ---------------------------------------------------------------------------------------
 texts = st.text(max_size=40) | st.sampled_from(["", "{}", "[1,2]", '{"a":1}', "null", "NaN", "\ud800", '{"x": NaN}'])
