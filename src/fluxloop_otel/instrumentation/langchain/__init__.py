@@ -82,22 +82,6 @@ class _BaseCallbackManagerInit:
         instance.add_handler(handler, True)
 
 
-class _AsyncRunManagerInit:
-    """wrapt wrapper of ``AsyncRunManager.__init__``: the handler watches each async run's manager."""
-
-    __slots__ = ("_handler",)
-
-    def __init__(self, handler: Any) -> None:
-        self._handler = handler
-
-    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        wrapped(*args, **kwargs)
-        try:
-            self._handler.watch(instance.run_id, instance)
-        except Exception:
-            pass
-
-
 class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """OpenTelemetry instrumentor for LangChain and LangGraph (``fluxloop_langchain`` entry point)."""
 
@@ -136,8 +120,10 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     # -- callback managers ------------------------------------------------------------------------
     def _instrument_callback_managers(self) -> None:
+        from fluxloop_otel.instrumentation.langchain._handler import RunManagerWatch
+
         self._wrap("langchain_core.callbacks.base", "BaseCallbackManager.__init__", _BaseCallbackManagerInit(self._handler))
-        self._wrap("langchain_core.callbacks.manager", "AsyncRunManager.__init__", _AsyncRunManagerInit(self._handler))
+        self._wrap("langchain_core.callbacks.manager", "AsyncRunManager.__init__", RunManagerWatch(self._handler))
 
     # -- context propagation ----------------------------------------------------------------------
     def _instrument_context_propagation(self) -> None:

@@ -88,7 +88,7 @@ def chain_kind(
 
 
 def agent_attributes(name: str, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    attributes: dict[str, Any] = _AGENT_SPEC.static_attributes(name)
+    attributes: dict[str, Any] = _content.static_attributes(_AGENT_SPEC, name)
     session = _content.session_id(metadata)
     if session is not None:
         attributes[A.GEN_AI_CONVERSATION_ID] = session
@@ -109,7 +109,7 @@ def start_attributes(
         attributes = agent_attributes(name, metadata)
         span_name = _AGENT_SPEC.span_name(name, None)
     else:
-        attributes = _CHAIN_SPEC.static_attributes(name)
+        attributes = _content.static_attributes(_CHAIN_SPEC, name)
         span_name = name
         if kind == NODE and metadata:
             node = metadata.get("langgraph_node")

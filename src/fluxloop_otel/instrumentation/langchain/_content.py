@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.prompt_values import PromptValue
 
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.semconv.observation_types import TypeSpec
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.serialization.redaction import MASK, MIN_SECRET_VALUE_LENGTH
 from fluxloop_otel.serialization.serializer import MAX_DEPTH, MAX_ITEMS
@@ -27,6 +28,20 @@ _INTERNAL_METADATA_PREFIXES = ("langgraph_", "ls_", "checkpoint_", "__", "lc_")
 _SESSION_KEYS = ("thread_id", "session_id", "conversation_id")
 _USER_KEYS = ("user_id",)
 _NOT_USER_METADATA = frozenset(_SESSION_KEYS + _USER_KEYS + ("run_attempt", "checkpoint_ns"))
+
+
+_static: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def static_attributes(spec: TypeSpec, name: str) -> dict[str, Any]:
+    """A fresh copy of ``spec.static_attributes(name)`` (built once per type and name)."""
+    key = (spec.type.value, name)
+    cached = _static.get(key)
+    if cached is None:
+        if len(_static) >= 4096:  # run names are few; this only bounds pathological ones
+            _static.clear()
+        cached = _static[key] = spec.static_attributes(name)
+    return dict(cached)
 
 
 def message_dict(message: BaseMessage) -> dict[str, Any]:
@@ -94,9 +109,10 @@ class _PlainEncoder:
     ``tests/langchain/test_content.py`` checks the two agree.
     """
 
-    __slots__ = ("_text", "_is_secret")
+    __slots__ = ("serializer", "_text", "_is_secret")
 
     def __init__(self, serializer: Serializer) -> None:
+        self.serializer = serializer
         self._text = serializer.text
         self._is_secret = serializer.masker.is_secret_key
 
@@ -130,11 +146,22 @@ class _PlainEncoder:
         return self.convert(converted, depth)
 
 
+_last_encoder: _PlainEncoder | None = None
+
+
+def _encoder_for(serializer: Serializer) -> _PlainEncoder:
+    global _last_encoder
+    encoder = _last_encoder
+    if encoder is None or encoder.serializer is not serializer:  # a new configure() made a new serializer
+        encoder = _last_encoder = _PlainEncoder(serializer)
+    return encoder
+
+
 def dumps(value: Any, serializer: Serializer, field: str) -> str:
     """``serializer.dumps(plain(value), field)``, in one walk when the value is plain data."""
     if serializer.redact_hook is None:
         try:
-            return serializer.encode(_PlainEncoder(serializer).convert(value, 0))
+            return serializer.encode(_encoder_for(serializer).convert(value, 0))
         except _NotPlain:
             pass
     return serializer.dumps(plain(value), field)
@@ -164,6 +191,17 @@ def session_id(metadata: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+_internal_keys: dict[Any, bool] = {}
+
+
+def _is_internal_key(key: Any) -> bool:
+    """Whether a metadata key is LangChain / LangGraph bookkeeping (cached: keys repeat)."""
+    internal = type(key) is not str or key in _NOT_USER_METADATA or key.startswith(_INTERNAL_METADATA_PREFIXES)
+    if len(_internal_keys) < 4096:
+        _internal_keys[key] = internal
+    return internal
+
+
 def shared_attributes(
     tags: Sequence[str] | None, metadata: Mapping[str, Any] | None, serializer: Serializer
 ) -> dict[str, Any]:
@@ -176,9 +214,10 @@ def shared_attributes(
         return attributes
     user: dict[str, Any] | None = None
     for key, value in metadata.items():
-        if type(key) is not str:
-            continue
-        if key in _NOT_USER_METADATA or key.startswith(_INTERNAL_METADATA_PREFIXES):
+        internal = _internal_keys.get(key)
+        if internal is None:
+            internal = _is_internal_key(key)
+        if internal:
             continue
         if user is None:
             user = {}

@@ -371,4 +371,20 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         self._fail(run_id, error)
 
 
-__all__ = ["FluxLoopCallbackHandler", "AGENT", "CHAIN", "HIDDEN", "LLM", "NODE", "RETRIEVER", "TOOL"]
+class RunManagerWatch:
+    """wrapt wrapper of ``AsyncRunManager.__init__``: the handler watches each async run's manager."""
+
+    __slots__ = ("_handler",)
+
+    def __init__(self, handler: FluxLoopCallbackHandler) -> None:
+        self._handler = handler
+
+    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        wrapped(*args, **kwargs)
+        try:
+            self._handler.watch(instance.run_id, instance)
+        except Exception:
+            pass
+
+
+__all__ = ["FluxLoopCallbackHandler", "RunManagerWatch", "AGENT", "CHAIN", "HIDDEN", "LLM", "NODE", "RETRIEVER", "TOOL"]

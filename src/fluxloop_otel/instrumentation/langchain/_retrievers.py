@@ -28,7 +28,7 @@ def start_attributes(
     capture: bool,
 ) -> tuple[str, dict[str, Any]]:
     """Span name and start attributes of a retriever run."""
-    attributes: dict[str, Any] = _SPEC.static_attributes(name)
+    attributes: dict[str, Any] = _content.static_attributes(_SPEC, name)
     if metadata:
         source = metadata.get("ls_vector_store_provider")
         if isinstance(source, str) and source:

@@ -23,7 +23,7 @@ def start_attributes(
     capture: bool,
 ) -> tuple[str, dict[str, Any]]:
     """Span name and start attributes of a tool run."""
-    attributes: dict[str, Any] = _SPEC.static_attributes(name)
+    attributes: dict[str, Any] = _content.static_attributes(_SPEC, name)
     attributes[A.GEN_AI_TOOL_TYPE] = "function"
     description = serialized.get("description") if serialized else None
     if isinstance(description, str) and description:
