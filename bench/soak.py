@@ -186,7 +186,14 @@ def count_lines(path: Path) -> int:
     return count
 
 
-def traced_loop(requests: int, threads: int, rate: float | None, run: Run, jsonl: FluxLoopJsonlSpanProcessor, started: float) -> float:
+def traced_loop(
+    requests: int,
+    threads: int,
+    rate: float | None,
+    run: Run,
+    jsonl: FluxLoopJsonlSpanProcessor,
+    started: float,
+) -> float:
     """Run ``requests`` agent requests on ``threads`` threads; returns the callers' CPU seconds.
 
     A sampler thread records the largest JSONL queue (every 10 ms) and RSS at every 10% of
@@ -218,7 +225,9 @@ def traced_loop(requests: int, threads: int, rate: float | None, run: Run, jsonl
             done = sum(progress)
             while mark <= 10 and done >= requests * mark / 10:
                 queue = jsonl._writer.queue_length
-                run.samples.append(Sample(done * SPANS_PER_REQUEST, time.perf_counter() - started, rss_mb(), queue))
+                run.samples.append(
+                    Sample(done * SPANS_PER_REQUEST, time.perf_counter() - started, rss_mb(), queue)
+                )
                 mark += 1
             if finished:
                 return
@@ -241,7 +250,9 @@ def main() -> int:
     parser.add_argument("--spans", type=int, default=1_000_000, help="spans to produce (default 1,000,000)")
     parser.add_argument("--backend", choices=sorted(BACKENDS), default="rotel")
     parser.add_argument("--protocol", choices=["http/protobuf", "grpc"], default="http/protobuf")
-    parser.add_argument("--rate", type=float, default=None, help="pace the program at this many spans/s (default: flat out)")
+    parser.add_argument(
+        "--rate", type=float, default=None, help="pace the program at this many spans/s (default: flat out)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads making requests")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     parser.add_argument("--keep", action="store_true", help="keep the JSONL directory")
@@ -321,23 +332,35 @@ def main() -> int:
         "writer_max_queue": run.max_queue,
         "writer_batches": stats.batches,
     }
-    print(f"\nfluxloop-otel soak: {spans:,} spans -> JSONL + OTLP to {figures['backend']} "
-          f"({args.threads} thread(s), {'paced at %g spans/s' % args.rate if args.rate else 'flat out'}; "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
-    print(f"  throughput      {figures['spans_per_second_end_to_end']:,} spans/s end to end "
-          f"({figures['spans_per_second_produced']:,} produced/s; flush {flush_seconds:.2f} s); "
-          f"caller {figures['caller_cpu_us_per_span']} us CPU per span")
-    print(f"  JSONL           {lines:,} lines (expected {expected_lines:,}), {trace_lines:,} trace lines, "
-          f"dropped {stats.lost} (queue full {stats.dropped_queue_full}, write errors {stats.dropped_write_error})")
+    print(
+        f"\nfluxloop-otel soak: {spans:,} spans -> JSONL + OTLP to {figures['backend']} "
+        f"({args.threads} thread(s), {'paced at %g spans/s' % args.rate if args.rate else 'flat out'}; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)"
+    )
+    print(
+        f"  throughput      {figures['spans_per_second_end_to_end']:,} spans/s end to end "
+        f"({figures['spans_per_second_produced']:,} produced/s; flush {flush_seconds:.2f} s); "
+        f"caller {figures['caller_cpu_us_per_span']} us CPU per span"
+    )
+    print(
+        f"  JSONL           {lines:,} lines (expected {expected_lines:,}), {trace_lines:,} trace lines, "
+        f"dropped {stats.lost} (queue full {stats.dropped_queue_full}, write errors {stats.dropped_write_error})"
+    )
     if guard:
         accounted = guard.exported_spans + guard.dropped_spans
-        print(f"  OTLP            exported {guard.exported_spans:,} + dropped (counted) {guard.dropped_spans:,} = {accounted:,} "
-              f"of {expected_lines:,}; failed batches {guard.failed_batches}"
-              + (f", backend received {received:,}" if received is not None else ""))
-    print(f"  RSS (MB)        before configure {rss_before:.1f}, start {rss_start:.1f}, "
-          f"middle {figures['rss_mb_middle']}, end {rss_end:.1f}; every 10%: {figures['rss_mb_samples']}")
-    print(f"  writer lag      max {stats.max_lag_seconds:.3f} s, max queue {run.max_queue:,} of {jsonl._writer._max_queue:,}, "
-          f"{stats.batches:,} batches")
+        print(
+            f"  OTLP            exported {guard.exported_spans:,} + dropped (counted) {guard.dropped_spans:,} = {accounted:,} "
+            f"of {expected_lines:,}; failed batches {guard.failed_batches}"
+            + (f", backend received {received:,}" if received is not None else "")
+        )
+    print(
+        f"  RSS (MB)        before configure {rss_before:.1f}, start {rss_start:.1f}, "
+        f"middle {figures['rss_mb_middle']}, end {rss_end:.1f}; every 10%: {figures['rss_mb_samples']}"
+    )
+    print(
+        f"  writer lag      max {stats.max_lag_seconds:.3f} s, max queue {run.max_queue:,} of {jsonl._writer._max_queue:,}, "
+        f"{stats.batches:,} batches"
+    )
     if args.json:
         print(json.dumps(figures))
     ok = lines == expected_lines and trace_lines == requests + warmup and stats.lost == 0 and flushed

@@ -193,7 +193,7 @@ def record_call_args(target: str, *, iteration: int | None = None, **kwargs: Any
 
 
 def apply_settings(record_args: bool, path: str | None, file_mode: int = 0o600) -> None:
-    """Turn the recorder on or off from ``configure()``'s ``record_args`` / ``recording_file`` / ``file_mode``."""
+    """Turn the recorder on or off from ``configure()``'s ``record_args``, ``recording_file``, ``file_mode``."""
     if not record_args:
         disable_recording()
         return

@@ -100,7 +100,9 @@ def main() -> None:
                 parsed += 1
                 if record.get("type") == "agent":
                     agents[record["input"]["phase"]].add(record["input"]["i"])
-    processor = next(p for f in setup._fanouts.values() for p in f.processors if isinstance(p, FluxLoopJsonlSpanProcessor))
+    processor = next(
+        p for f in setup._fanouts.values() for p in f.processors if isinstance(p, FluxLoopJsonlSpanProcessor)
+    )
     stats = processor.stats
     print(
         json.dumps(

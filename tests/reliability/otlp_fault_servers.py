@@ -68,7 +68,11 @@ class HttpFaultServer(FaultyBackend):
                     time.sleep(backend.delay)
                 status = backend.status
                 backend._seen(body, {k.lower(): v for k, v in self.headers.items()}, status == 200)
-                reply = trace_service_pb2.ExportTraceServiceResponse().SerializeToString() if status == 200 else b"{}"
+                reply = (
+                    trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
+                    if status == 200
+                    else b"{}"
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", str(len(reply)))
@@ -81,7 +85,9 @@ class HttpFaultServer(FaultyBackend):
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="otlp-fault-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="otlp-fault-http", daemon=True
+        )
         self._thread.start()
 
     def close(self) -> None:

@@ -18,15 +18,22 @@ def main() -> None:
     directory, tag = sys.argv[1], sys.argv[2]
     rng = random.Random(tag)
     lines = [
-        json.dumps({"input": {"tag": tag, "i": i}, "type": "raw", "pad": "y" * rng.randint(100, 40_000)}).encode() + b"\n"
+        json.dumps(
+            {"input": {"tag": tag, "i": i}, "type": "raw", "pad": "y" * rng.randint(100, 40_000)}
+        ).encode()
+        + b"\n"
         for i in range(200)
     ]
-    writer = JsonlWriter(directory, lambda line: [("observations.jsonl", line)], batch_size=64, max_queue_size=10_000)
+    writer = JsonlWriter(
+        directory, lambda line: [("observations.jsonl", line)], batch_size=64, max_queue_size=10_000
+    )
     print("ready", flush=True)
     i = 0
     while True:
         for _ in range(50):
-            assert writer.submit(lines[i % len(lines)].replace(b'"i": %d}' % (i % len(lines)), b'"i": %d}' % i))
+            assert writer.submit(
+                lines[i % len(lines)].replace(b'"i": %d}' % (i % len(lines)), b'"i": %d}' % i)
+            )
             i += 1
         if not writer.force_flush(60):
             sys.exit(3)

@@ -17,14 +17,11 @@ from opentelemetry.sdk.trace import ReadableSpan
 from fluxloop_otel.export.fluxloop.ids import observation_uuid, trace_uuid
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-EXPORT_TESTS = REPOSITORY / "tests" / "export"
 LANGCHAIN_TESTS = REPOSITORY / "tests" / "langchain"
 
-# Reused from the other suites: the loopback OTLP servers (tests/export/otlp_servers.py) and
-# the fake LangChain models (tests/langchain/lc_fakes.py).
-for _directory in (EXPORT_TESTS, LANGCHAIN_TESTS):
-    if str(_directory) not in sys.path:
-        sys.path.append(str(_directory))
+# Reused from the LangChain suite: its fake models (tests/langchain/lc_fakes.py).
+if str(LANGCHAIN_TESTS) not in sys.path:
+    sys.path.append(str(LANGCHAIN_TESTS))
 
 
 class TornLine(AssertionError):
@@ -43,7 +40,9 @@ def read_lines(path: Path, offset: int = 0) -> tuple[list[bytes], bytes]:
     return data[:end].splitlines(), data[end:]
 
 
-def parse_strict(path: Path, *, allow_unterminated_tail: bool = False, offset: int = 0) -> list[dict[str, Any]]:
+def parse_strict(
+    path: Path, *, allow_unterminated_tail: bool = False, offset: int = 0
+) -> list[dict[str, Any]]:
     """Every line of ``path`` (from byte ``offset``, a line start) as JSON; raises
     :class:`TornLine` naming the first bad line.
 
@@ -58,7 +57,9 @@ def parse_strict(path: Path, *, allow_unterminated_tail: bool = False, offset: i
         try:
             record = json.loads(line)
         except ValueError as exc:
-            raise TornLine(f"{path}: line {number} after byte {offset} does not parse ({exc}): {line[:120]!r}") from None
+            raise TornLine(
+                f"{path}: line {number} after byte {offset} does not parse ({exc}): {line[:120]!r}"
+            ) from None
         if not isinstance(record, dict):
             raise TornLine(f"{path}:{number}: not an object: {line[:120]!r}")
         records.append(record)
@@ -109,7 +110,12 @@ def python_env(**overrides: str) -> dict[str, str]:
 
 
 def run_python(
-    script: str | Path, *args: str, cwd: Path | None = None, timeout: float = 120, check: bool = True, **env: str
+    script: str | Path,
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    check: bool = True,
+    **env: str,
 ) -> subprocess.CompletedProcess[str]:
     """``python -c script args`` (``python script args`` for a path) in a clean environment;
     asserts exit 0 unless ``check`` is False."""

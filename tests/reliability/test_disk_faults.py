@@ -12,7 +12,6 @@ a deleted file — ::test_file_deleted_while_running_is_recreated.)
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -45,8 +44,10 @@ def _check(result: dict[str, Any], errno_name: str) -> None:
     warnings = [w for w in result["warnings"] if "cannot write" in w]
     assert len(warnings) == 1 and len(result["warnings"]) == 1, result["warnings"]
     assert errno_name in warnings[0]
-    print(f"\n{errno_name}: produced {result['lines']} lines, written {result['written']}, dropped (counted) {result['dropped']}, "
-          f"partial lines {result['bad']}, warnings {len(warnings)}")
+    print(
+        f"\n{errno_name}: produced {result['lines']} lines, written {result['written']}, dropped (counted) {result['dropped']}, "
+        f"partial lines {result['bad']}, warnings {len(warnings)}"
+    )
 
 
 @pytest.mark.e2e
@@ -60,7 +61,19 @@ def _in_private_mount_namespace(tmp_path: Path, setup: str, fault: str, director
     """Run the app as root in a private mount namespace (skipped where that is not allowed)."""
     unshare = shutil.which("unshare")
     probe = unshare and subprocess.run(
-        [unshare, "--mount", "--propagation", "private", "mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(tmp_path)],
+        [
+            unshare,
+            "--mount",
+            "--propagation",
+            "private",
+            "mount",
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=64k",
+            "tmpfs",
+            str(tmp_path),
+        ],
         capture_output=True,
     )
     if not probe or probe.returncode != 0:
@@ -74,7 +87,9 @@ def test_disk_full(tmp_path: Path) -> None:
     """A real ENOSPC: the directory is a 1 MiB tmpfs, filled up, then given room again."""
     directory = tmp_path / "small"
     directory.mkdir()
-    result = _in_private_mount_namespace(tmp_path, f'mount -t tmpfs -o size=1m tmpfs "{directory}" && ', "full", directory)
+    result = _in_private_mount_namespace(
+        tmp_path, f'mount -t tmpfs -o size=1m tmpfs "{directory}" && ', "full", directory
+    )
     _check(result, "No space left on device")
 
 
@@ -87,11 +102,15 @@ def test_read_only_directory(tmp_path: Path) -> None:
     _check(result, "Read-only file system")
 
 
-def test_directory_deleted_while_running(tracing: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_directory_deleted_while_running(
+    tracing: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """The directory (missing at first: it is created) is deleted five times under a busy
     program; everything traced after the last deletion is in the recreated files."""
     directory = tmp_path / "deep" / "missing" / "traces"
-    fl.configure(tracer_provider=tracing.provider, offline_store_dir=str(directory), flush_interval=0.01, batch_size=8)
+    fl.configure(
+        tracer_provider=tracing.provider, offline_store_dir=str(directory), flush_interval=0.01, batch_size=8
+    )
 
     @fl.tool()
     def step(phase: str, i: int) -> int:
@@ -123,7 +142,9 @@ def test_directory_deleted_while_running(tracing: Any, tmp_path: Path, caplog: p
     records = parse_strict(directory / "observations.jsonl")
     assert sorted(r["input"]["i"] for r in records if r["input"]["phase"] == "after") == list(range(100))
     stats = jsonl_processor().stats
-    assert stats.written_lines + stats.dropped_write_error == 2 * (len(results) + 100)  # every line accounted for
+    assert stats.written_lines + stats.dropped_write_error == 2 * (
+        len(results) + 100
+    )  # every line accounted for
     assert (directory / "observations.jsonl").stat().st_mode & 0o777 == 0o600
 
 

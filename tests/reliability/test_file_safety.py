@@ -22,7 +22,7 @@ from reliability_helpers import python_env
 from fluxloop_otel.runner import ConfigError, Options, build_config
 
 CLI = Path(sys.executable).with_name("fluxloop-otel")
-AGENT = '''
+AGENT = """
 import fluxloop_otel as fl
 
 
@@ -35,14 +35,17 @@ def run(input: str) -> str:
 @fl.tool()
 def helper(text: str) -> str:
     return text
-'''
+"""
 
 
 def _modes(root: Path) -> dict[str, int]:
     return {
         str(path.relative_to(root)): stat.S_IMODE(path.stat().st_mode)
         for path in sorted(root.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".py" and path.name != "inputs.txt"
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.suffix != ".py"
+        and path.name != "inputs.txt"
     }
 
 
@@ -50,8 +53,12 @@ def _run_cli(project: Path, umask: int, **env: str) -> subprocess.CompletedProce
     return subprocess.run(
         [str(CLI), "run", "agent_module:run", "--inputs", "inputs.txt", "--output", "out", "--no-progress"],
         cwd=project,
-        env=python_env(FLUXLOOP_OFFLINE_DIR=str(project / "traces"), FLUXLOOP_RECORD_ARGS="true",
-                       FLUXLOOP_RECORDING_FILE=str(project / "recordings" / "args.jsonl"), **env),
+        env=python_env(
+            FLUXLOOP_OFFLINE_DIR=str(project / "traces"),
+            FLUXLOOP_RECORD_ARGS="true",
+            FLUXLOOP_RECORDING_FILE=str(project / "recordings" / "args.jsonl"),
+            **env,
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -92,10 +99,14 @@ def test_config_output_directory_through_a_symlink_is_refused(tmp_path: Path) ->
     (project / "inputs.txt").write_text("hi\n")
     (project / "escape").symlink_to(elsewhere, target_is_directory=True)
     for output in ("escape", "escape/sub", "./escape/../escape"):
-        (project / "sim.yaml").write_text(f"runner:\n  target: agent_module:run\noutput_directory: {output}\n")
+        (project / "sim.yaml").write_text(
+            f"runner:\n  target: agent_module:run\noutput_directory: {output}\n"
+        )
         with pytest.raises(ConfigError) as error:
             build_config(Options(config=Path("sim.yaml"), inputs=project / "inputs.txt"), cwd=project)
         assert "outside the allowed root" in str(error.value) and "output_directory" in str(error.value)
-    (project / "sim.yaml").write_text("runner:\n  target: agent_module:run\noutput_directory: inside/../results\n")
+    (project / "sim.yaml").write_text(
+        "runner:\n  target: agent_module:run\noutput_directory: inside/../results\n"
+    )
     config = build_config(Options(config=Path("sim.yaml"), inputs=project / "inputs.txt"), cwd=project)
     assert config.output_directory == (project / "results").resolve()

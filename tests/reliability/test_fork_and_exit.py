@@ -9,7 +9,6 @@ test_interpreter_exit_without_shutdown_flushes; here with children and queued sp
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 

@@ -139,7 +139,12 @@ def test_hostile_metadata_event_and_instrument(tracing: Any) -> None:
     def program() -> str:
         with fl.instrument("hostile", metadata={"bad": HangingStr(), "worse": RaisingRepr()}) as ctx:
             ctx.add_metadata("set", {HangingStr()})
-            fl.event("hostile-event", input={"x": HangingStr()}, output=RaisingRepr(), metadata={"m": SelfRecursive()})
+            fl.event(
+                "hostile-event",
+                input={"x": HangingStr()},
+                output=RaisingRepr(),
+                metadata={"m": SelfRecursive()},
+            )
             return "done"
 
     assert bounded(program)["value"] == "done"
@@ -163,7 +168,12 @@ def test_redaction_hook_that_raises_or_recurses(tracing: Any) -> None:
         return "the plan: " + plan
 
     for hook in (raising, recursing, returns_hostile):
-        fl.configure(tracer_provider=tracing.provider, offline_store_dir=str(tracing.directory), redact=hook, flush_interval=0.05)
+        fl.configure(
+            tracer_provider=tracing.provider,
+            offline_store_dir=str(tracing.directory),
+            redact=hook,
+            flush_interval=0.05,
+        )
         tracing.exporter.clear()
         assert bounded(lambda: secretive("world domination"))["value"] == "the plan: world domination"
         span = tracing.span("execute_tool secretive")

@@ -127,8 +127,10 @@ def test_ten_thousand_concurrent_tasks_three_levels(big_queue: Any) -> None:
     assert all(r["model"] == "fake-model" and r["total_tokens"] == 5 for r in generations)
     stats = jsonl_processor().stats
     assert stats.lost == 0 and stats.written_lines == len(observations) + len(traces)
-    print(f"\n{TASKS:,} asyncio tasks: {len(spans):,} spans, {len(observations):,} observation + {len(traces):,} trace lines, "
-          f"wrong parents {wrong_parents}, lost {stats.lost}")
+    print(
+        f"\n{TASKS:,} asyncio tasks: {len(spans):,} spans, {len(observations):,} observation + {len(traces):,} trace lines, "
+        f"wrong parents {wrong_parents}, lost {stats.lost}"
+    )
 
 
 # -- LangGraph ----------------------------------------------------------------------------
@@ -162,7 +164,9 @@ def langgraph_agent() -> Any:
     class CityModel(ToolCallingModel):
         """Asks for the weather and time of the city named in the last user message."""
 
-        async def _agenerate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+        async def _agenerate(
+            self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any
+        ) -> Any:
             city = next(m.content for m in messages if m.type == "human").split()[-1]
             model = self.model_copy(
                 update={
@@ -263,8 +267,12 @@ def test_two_hundred_concurrent_langgraph_runs(big_queue: Any, langgraph_agent: 
 
     skip = {trace_uuid(t) for t in reference_ids}
     check_records_match_spans(
-        spans, [r for r in observations if r["trace_id"] not in skip], [t for t in traces if t["id"] not in skip]
+        spans,
+        [r for r in observations if r["trace_id"] not in skip],
+        [t for t in traces if t["id"] not in skip],
     )
     assert jsonl_processor().stats.lost == 0
-    print(f"\n{RUNS} concurrent LangGraph runs: {len(spans):,} spans ({len(reference_spans)} per run, each tree equal to the "
-          f"reference), wrong parents {wrong_parents}, lost {jsonl_processor().stats.lost}")
+    print(
+        f"\n{RUNS} concurrent LangGraph runs: {len(spans):,} spans ({len(reference_spans)} per run, each tree equal to the "
+        f"reference), wrong parents {wrong_parents}, lost {jsonl_processor().stats.lost}"
+    )

@@ -73,7 +73,12 @@ def backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any, Any]]:
         server.close()
 
 
-def test_misbehaving_backend(backend: tuple[str, Any, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_misbehaving_backend(
+    backend: tuple[str, Any, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     protocol, fault, server = backend
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", str(EXPORT_TIMEOUT))
     monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
@@ -113,14 +118,20 @@ def test_misbehaving_backend(backend: tuple[str, Any, Any], tmp_path: Path, monk
         fl.shutdown()
         provider.shutdown()
     elapsed = time.monotonic() - started_all
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith(("fluxloop_otel", "opentelemetry"))]
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith(("fluxloop_otel", "opentelemetry"))
+    ]
     if fault in ACCEPTING:
         assert warnings == []
     else:
         assert server.requests >= 1, "the exporter never reached the backend"
         # Bounded retries: one export (with the exporter's own retries, within its timeout)
         # per rest period of the guard; never a request per span or a retry storm.
-        assert server.requests <= 2 * (elapsed / EXPORT_TIMEOUT + 2), f"{server.requests} requests in {elapsed:.1f} s"
+        assert server.requests <= 2 * (elapsed / EXPORT_TIMEOUT + 2), (
+            f"{server.requests} requests in {elapsed:.1f} s"
+        )
         assert len(warnings) == 1, warnings
         assert "OTLP export to" in warnings[0] and "JSONL files are not affected" in warnings[0]
     print(

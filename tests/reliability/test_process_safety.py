@@ -47,7 +47,16 @@ class Worker:
         self.ready = threading.Event()
         self.first_flush = threading.Event()
         self.process = subprocess.Popen(
-            [sys.executable, str(script), str(directory), tag, str(traces), str(flush_every), str(max_chars), str(batch_size)],
+            [
+                sys.executable,
+                str(script),
+                str(directory),
+                tag,
+                str(traces),
+                str(flush_every),
+                str(max_chars),
+                str(batch_size),
+            ],
             env=python_env(PYTHONUNBUFFERED="1"),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -122,7 +131,9 @@ def test_processes_writing_one_directory(tmp_path: Path, processes: int) -> None
     found = written_by_tag(observations)
     for worker in workers:
         assert_complete(found[worker.tag], traces, worker.tag)
-    print(f"\n{processes} processes: {len(observations):,} + {len(trace_lines):,} lines, all parse, none lost or duplicated")
+    print(
+        f"\n{processes} processes: {len(observations):,} + {len(trace_lines):,} lines, all parse, none lost or duplicated"
+    )
 
 
 def test_kill_minus_nine_fifty_times(tmp_path: Path) -> None:
@@ -151,8 +162,10 @@ def test_kill_minus_nine_fifty_times(tmp_path: Path) -> None:
     for tag, count in flushed.items():
         assert_complete(found[tag], count, tag)
     assert sum(flushed.values()) > 0
-    print(f"\nkill -9 x{ROUNDS}: {sum(flushed.values())} flushed traces all present, {len(records)} lines parse; "
-          f"unterminated tails seen right after a kill: {fragments_seen}")
+    print(
+        f"\nkill -9 x{ROUNDS}: {sum(flushed.values())} flushed traces all present, {len(records)} lines parse; "
+        f"unterminated tails seen right after a kill: {fragments_seen}"
+    )
 
 
 def test_kill_minus_nine_inside_multi_page_writes(tmp_path: Path) -> None:
@@ -178,7 +191,9 @@ def test_kill_minus_nine_inside_multi_page_writes(tmp_path: Path) -> None:
         checked += sum(len(line) + 1 for line in lines)
     Worker(tmp_path, "final", traces=1).wait()  # its first write cuts the last fragment
     parse_strict(path)
-    print(f"\nraw writer kill -9 x20: unterminated tails right after a kill: {fragments_seen}, all cut by the next writer")
+    print(
+        f"\nraw writer kill -9 x20: unterminated tails right after a kill: {fragments_seen}, all cut by the next writer"
+    )
 
 
 def test_writer_killed_next_to_a_live_one(tmp_path: Path) -> None:

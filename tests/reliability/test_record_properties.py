@@ -31,18 +31,19 @@ from fluxloop_otel.serialization.redaction import MASK, SecretMasker
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- values ---------------------------------------------------------------------------------------
-texts = st.text(max_size=40) | st.sampled_from(["", "{}", "[1,2]", '{"a":1}', "null", "NaN", "\ud800", '{"x": NaN}'])
+texts = st.text(max_size=40) | st.sampled_from(
+    ["", "{}", "[1,2]", '{"a":1}', "null", "NaN", "\ud800", '{"x": NaN}']
+)
 scalars = (
-    texts
-    | st.booleans()
-    | st.integers(-(2**63), 2**63 - 1)
-    | st.floats(allow_nan=True, allow_infinity=True)
+    texts | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=True, allow_infinity=True)
 )
 # What SDK spans carry (scalars, homogeneous tuples) and what convert decodes besides
 # (heterogeneous/nested arrays, kvlists as dicts, None).
 attribute_values = st.recursive(
     scalars | st.none(),
-    lambda inner: st.lists(inner, max_size=4).map(tuple) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4).map(tuple) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 KNOWN_KEYS = [
@@ -77,11 +78,27 @@ KNOWN_KEYS = [
     A.TAG_TAGS,
     A.ERROR_TYPE,
 ]
-TYPE_VALUES = ["agent", "tool", "generation", "retrieval", "embedding", "chain", "span", "event", "evaluation"]
+TYPE_VALUES = [
+    "agent",
+    "tool",
+    "generation",
+    "retrieval",
+    "embedding",
+    "chain",
+    "span",
+    "event",
+    "evaluation",
+]
 key_values = {
     A.FLUXLOOP_OBSERVATION_TYPE: st.sampled_from(TYPE_VALUES) | attribute_values,
-    A.OPENINFERENCE_SPAN_KIND: st.sampled_from(["AGENT", "TOOL", "LLM", "RETRIEVER", "EMBEDDING", "CHAIN", "llm", "x"]) | attribute_values,
-    A.GEN_AI_OPERATION_NAME: st.sampled_from(["invoke_agent", "execute_tool", "chat", "embeddings", "retrieval", "x"]) | attribute_values,
+    A.OPENINFERENCE_SPAN_KIND: st.sampled_from(
+        ["AGENT", "TOOL", "LLM", "RETRIEVER", "EMBEDDING", "CHAIN", "llm", "x"]
+    )
+    | attribute_values,
+    A.GEN_AI_OPERATION_NAME: st.sampled_from(
+        ["invoke_agent", "execute_tool", "chat", "embeddings", "retrieval", "x"]
+    )
+    | attribute_values,
     A.INPUT_MIME_TYPE: st.just(A.MIME_JSON) | attribute_values,
     A.OUTPUT_MIME_TYPE: st.just(A.MIME_JSON) | attribute_values,
 }
@@ -99,7 +116,15 @@ ids128 = st.integers(1, 2**128 - 1)
 ids64 = st.integers(1, 2**64 - 1)
 times = st.integers(0, 2**64 - 1)
 events = st.lists(
-    st.builds(SpanEvent, st.sampled_from(["exception", "log", ""]), st.dictionaries(st.sampled_from(["exception.message", "exception.type", "exception.stacktrace", "x"]), attribute_values, max_size=3)),
+    st.builds(
+        SpanEvent,
+        st.sampled_from(["exception", "log", ""]),
+        st.dictionaries(
+            st.sampled_from(["exception.message", "exception.type", "exception.stacktrace", "x"]),
+            attribute_values,
+            max_size=3,
+        ),
+    ),
     max_size=3,
 )
 
@@ -146,7 +171,9 @@ def _iso(text: str) -> datetime.datetime:
 def test_observation_record_is_valid_and_consistent(view: SpanView, include_foreign: bool) -> None:
     record = observation_record(view, include_foreign)
     if record is None:
-        is_root = A.FLUXLOOP_TRACE_ID in view.attributes and view.span_id == workflow_root_span_id(view.trace_id)
+        is_root = A.FLUXLOOP_TRACE_ID in view.attributes and view.span_id == workflow_root_span_id(
+            view.trace_id
+        )
         assert is_root or not include_foreign
         return
     line = _json.dumps_line(record)
@@ -173,8 +200,10 @@ def test_observation_record_is_valid_and_consistent(view: SpanView, include_fore
 @given(span_views())
 def test_trace_record_is_valid_and_consistent(view: SpanView) -> None:
     record = trace_record(view)
-    root = view.parent_span_id is None or view.parent_is_remote or (
-        A.FLUXLOOP_TRACE_ID in view.attributes and view.span_id == workflow_root_span_id(view.trace_id)
+    root = (
+        view.parent_span_id is None
+        or view.parent_is_remote
+        or (A.FLUXLOOP_TRACE_ID in view.attributes and view.span_id == workflow_root_span_id(view.trace_id))
     )
     if not root or view.attributes.get(A.FLUXLOOP_TRACE_EXTERNAL):
         assert record is None
@@ -250,7 +279,9 @@ def test_configure_options_fail_only_with_clear_errors(name: str, value: Any) ->
 # -- .env files ---------------------------------------------------------------------------------
 @FAST
 @given(content=st.text(max_size=200).map(lambda t: t.encode("utf-8", "replace")) | st.binary(max_size=200))
-def test_any_env_file_loads_or_says_which_line(content: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_any_env_file_loads_or_says_which_line(
+    content: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     from fluxloop_otel.config.dotenv import parse_env_file
 
     path = tmp_path_factory.mktemp("env") / ".env"
@@ -274,7 +305,10 @@ def test_env_file_values_round_trip(key: str, value: str, tmp_path_factory: pyte
 
     assume(value == value.strip() and "#" not in value and not (value[:1] in "'\"" and value))
     path = tmp_path_factory.mktemp("env") / ".env"
-    path.write_text(f'{key}={value}\nQUOTED="{value.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"\n', encoding="utf-8")
+    path.write_text(
+        f'{key}={value}\nQUOTED="{value.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"\n',
+        encoding="utf-8",
+    )
     assert parse_env_file(path) == {key: value, "QUOTED": value}
 
 
@@ -352,6 +386,8 @@ def test_bad_otlp_protocol_variable_warns_and_uses_the_default(caplog: pytest.Lo
 
 def test_error_span_with_a_non_text_level_is_an_error_record() -> None:
     """Before the fix: a non-string ``fluxloop.observation.level`` made an ERROR span's record level "info"."""
-    view = SpanView(1, 2, None, "s", 0, 0, {A.FLUXLOOP_OBSERVATION_LEVEL: 3}, status_code="ERROR", status_message="boom")
+    view = SpanView(
+        1, 2, None, "s", 0, 0, {A.FLUXLOOP_OBSERVATION_LEVEL: 3}, status_code="ERROR", status_message="boom"
+    )
     record = observation_record(view)
     assert record is not None and (record["level"], record["error"]) == ("error", "boom")

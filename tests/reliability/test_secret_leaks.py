@@ -51,7 +51,9 @@ OTLP_AUTH_HEADER = "Bearer otlp-exporter-header-secret-777"
 
 
 @pytest.fixture
-def pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[HttpFaultServer, InMemorySpanExporter, Path]]:
+def pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[HttpFaultServer, InMemorySpanExporter, Path]]:
     monkeypatch.setenv("OPENAI_API_KEY", SECRETS["environment OPENAI_API_KEY"])
     monkeypatch.setenv("MY_SERVICE_PASSWORD", SECRETS["environment MY_SERVICE_PASSWORD"])
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", f"authorization={OTLP_AUTH_HEADER.replace(' ', '%20')}")
@@ -60,7 +62,12 @@ def pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     directory = tmp_path / "traces"
-    fl.configure(tracer_provider=provider, otlp_endpoint=server.endpoint, offline_store_dir=str(directory), flush_interval=0.05)
+    fl.configure(
+        tracer_provider=provider,
+        otlp_endpoint=server.endpoint,
+        offline_store_dir=str(directory),
+        flush_interval=0.05,
+    )
     try:
         yield server, exporter, directory
     finally:
@@ -71,12 +78,17 @@ def pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
 
 def _program() -> None:
     @fl.tool()
-    def call_api(url: str, api_key: str, password: str, token: str, options: dict[str, Any]) -> dict[str, Any]:
+    def call_api(
+        url: str, api_key: str, password: str, token: str, options: dict[str, Any]
+    ) -> dict[str, Any]:
         return {"status": 200, "access_token": SECRETS["returned access_token"], "note": "ok"}
 
     @fl.prompt(model="gpt-test")
     def answer(question: str) -> dict[str, Any]:
-        return {"content": f"Use {SECRETS['Bearer token in output text']} next time", "usage": {"prompt_tokens": 3}}
+        return {
+            "content": f"Use {SECRETS['Bearer token in output text']} next time",
+            "usage": {"prompt_tokens": 3},
+        }
 
     @fl.tool()
     def stream_tokens() -> Iterator[str]:
@@ -124,7 +136,9 @@ def _langchain_program() -> None:
 
         model_name: str = "keyed-model"
         api_key: str = SECRETS["LangChain model api_key field"]
-        default_headers: dict[str, str] = {"Authorization": SECRETS["LangChain default_headers Authorization"]}
+        default_headers: dict[str, str] = {
+            "Authorization": SECRETS["LangChain default_headers Authorization"]
+        }
 
         @property
         def _llm_type(self) -> str:
@@ -132,9 +146,15 @@ def _langchain_program() -> None:
 
         @property
         def _identifying_params(self) -> dict[str, Any]:
-            return {"model_name": self.model_name, "api_key": self.api_key, "default_headers": self.default_headers}
+            return {
+                "model_name": self.model_name,
+                "api_key": self.api_key,
+                "default_headers": self.default_headers,
+            }
 
-        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        def _generate(
+            self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any
+        ) -> ChatResult:
             return ChatResult(generations=[ChatGeneration(message=AIMessage("fine"))])
 
     @tool
@@ -175,7 +195,11 @@ def test_no_planted_secret_reaches_the_files_or_the_backend(pipeline: Any) -> No
     leaks = [
         f"{source} in {where}"
         for source, secret in SECRETS.items()
-        for where, haystack in (("JSONL files", files), ("OTLP request bodies", wire), ("exported spans", span_texts.encode()))
+        for where, haystack in (
+            ("JSONL files", files),
+            ("OTLP request bodies", wire),
+            ("exported spans", span_texts.encode()),
+        )
         if secret.encode() in haystack
     ]
     assert not leaks, leaks

@@ -16,7 +16,9 @@ def _writer(directory: Path) -> JsonlWriter:
     return JsonlWriter(directory, lambda item: [("out.jsonl", item)], flush_interval=0.05)
 
 
-def test_fragment_appearing_after_open_is_cut_before_the_next_append(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_fragment_appearing_after_open_is_cut_before_the_next_append(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     target = tmp_path / "out.jsonl"
     writer = _writer(tmp_path)
     try:
