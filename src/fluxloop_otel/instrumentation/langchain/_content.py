@@ -146,6 +146,25 @@ class _PlainEncoder:
         return self.convert(converted, depth)
 
 
+def _flat(value: dict[Any, Any], is_secret: Any) -> dict[str, Any] | None:
+    """The common case in one loop: a small dict of short strings and numbers (None otherwise)."""
+    if len(value) > 32:
+        return None
+    for key, item in value.items():
+        kind = type(item)
+        if type(key) is not str or is_secret(key):
+            return None
+        if kind is str:
+            if len(item) >= MIN_SECRET_VALUE_LENGTH:
+                return None
+        elif kind is float:
+            if not math.isfinite(item):
+                return None
+        elif not (kind is int or kind is bool or item is None):
+            return None
+    return value
+
+
 _last_encoder: _PlainEncoder | None = None
 
 
@@ -160,6 +179,10 @@ def _encoder_for(serializer: Serializer) -> _PlainEncoder:
 def dumps(value: Any, serializer: Serializer, field: str) -> str:
     """``serializer.dumps(plain(value), field)``, in one walk when the value is plain data."""
     if serializer.redact_hook is None:
+        if type(value) is dict:
+            flat = _flat(value, serializer.masker.is_secret_key)
+            if flat is not None:
+                return serializer.encode(flat)
         try:
             return serializer.encode(_encoder_for(serializer).convert(value, 0))
         except _NotPlain:
