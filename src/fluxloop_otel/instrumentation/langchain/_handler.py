@@ -78,8 +78,9 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
     run_inline = True
     raise_error = False
     # Plain class attributes instead of the base class's properties: LangChain reads one per event.
-    ignore_llm = ignore_chain = ignore_retriever = ignore_chat_model = False
-    ignore_agent = ignore_retry = ignore_custom_event = True  # nothing to record for these
+    # (LangChain gates tool events by ``ignore_agent``.)
+    ignore_llm = ignore_chain = ignore_agent = ignore_retriever = ignore_chat_model = False
+    ignore_retry = ignore_custom_event = True  # nothing to record for these
 
     def __init__(self, tracer: trace_api.Tracer | None = None, hide_plumbing: bool = False, max_runs: int = 10_000) -> None:
         super().__init__()
