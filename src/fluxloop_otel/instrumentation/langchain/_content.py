@@ -230,9 +230,10 @@ def shared_attributes(
 ) -> dict[str, Any]:
     """Tags, user metadata, session and user ids of a run (what every span kind records)."""
     attributes: dict[str, Any] = {}
-    kept = user_tags(tags)
-    if kept:
-        attributes[A.TAG_TAGS] = kept
+    if tags:
+        kept = user_tags(tags)
+        if kept:
+            attributes[A.TAG_TAGS] = kept
     if not metadata:
         return attributes
     user: dict[str, Any] | None = None
@@ -247,10 +248,11 @@ def shared_attributes(
         user[key] = value
     if user:
         attributes[A.METADATA] = dumps(user, serializer, "metadata")
-    session = session_id(metadata)
-    if session is not None:
-        attributes[A.SESSION_ID] = session
-    user_id = metadata.get("user_id")
-    if isinstance(user_id, (str, int)):
-        attributes[A.USER_ID] = str(user_id)
+    if len(user or ()) < len(metadata):  # some key was internal: maybe a session or user id
+        session = session_id(metadata)
+        if session is not None:
+            attributes[A.SESSION_ID] = session
+        user_id = metadata.get("user_id")
+        if isinstance(user_id, (str, int)):
+            attributes[A.USER_ID] = str(user_id)
     return attributes

@@ -126,11 +126,11 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         if self._pending:
             run.watch = self._pending.pop(run_id, None)
         self.runs.add(run_id, run)
-        claim_scope(run_id, run.context)
+        claim_scope(run_id, run)
         return run
 
     def _close(self, run_id: UUID) -> tuple[Run | None, _runtime.Runtime]:
-        run = self.runs.pop(run_id)
+        run = self.runs.pop(run_id, None)
         rt = _runtime.current or _runtime.get()
         if run is not None and not run.owned:
             run = None
@@ -161,14 +161,14 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 del self._pending[run_id]
                 return
             run = self.runs.get(run_id)
-            if run is not None and run.watch is reference and self.runs.pop(run_id) is run and run.owned:
+            if run is not None and run.watch is reference and self.runs.pop(run_id, None) is run and run.owned:
                 run.span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, "abandoned")
                 run.span.end()
         except Exception:  # a weakref callback: nothing may escape
             pass
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
-        run = self.runs.pop(run_id)
+        run = self.runs.pop(run_id, None)
         if run is None or not run.owned:
             return
         span = run.span

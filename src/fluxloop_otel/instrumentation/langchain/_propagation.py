@@ -30,7 +30,7 @@ from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
 from fluxloop_otel.core.spans import safe_detach
-from fluxloop_otel.instrumentation.langchain._runs import RunMap
+from fluxloop_otel.instrumentation.langchain._runs import Run, RunMap
 
 #: Context key holding the id of the LangChain run whose span is current.
 RUN_KEY = context_api.create_key("fluxloop_otel.langchain.run_id")
@@ -49,11 +49,11 @@ class Scope:
 _scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("fluxloop_otel_langchain_scope", default=None)
 
 
-def claim_scope(run_id: Hashable, run_context: context_api.Context) -> None:
+def claim_scope(run_id: Hashable, run: Run) -> None:
     """Called by the handler when a run starts: the innermost unclaimed scope becomes this run's."""
     scope = _scope.get()
     if scope is not None and scope.context is None:
-        scope.context = context_api.set_value(RUN_KEY, run_id, run_context)
+        scope.context = context_api.set_value(RUN_KEY, run_id, run.context)
         scope.token = context_api.attach(scope.context)
 
 
@@ -84,11 +84,13 @@ def _exit(scope: Scope, scope_token: contextvars.Token[Scope | None]) -> None:
 def scoped_call(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """A synchronous entry point (``BaseChatModel.generate``, ``BaseRetriever.invoke``)."""
     scope = Scope()
-    token = _enter(scope)
+    token = _scope.set(scope)
     try:
         return wrapped(*args, **kwargs)
     finally:
-        _exit(scope, token)
+        if scope.token is not None:
+            safe_detach(scope.token)
+        _scope.reset(token)
 
 
 def scoped_coroutine(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from langchain_core.documents import Document
+
 from fluxloop_otel.instrumentation.langchain import _content
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.mapping import MAX_DOCUMENTS
@@ -11,12 +13,11 @@ from fluxloop_otel.semconv.observation_types import ObservationType, spec_for
 from fluxloop_otel.serialization import Serializer
 
 _SPEC = spec_for(ObservationType.RETRIEVAL)
-_PREFIXES = [f"{A.RETRIEVAL_DOCUMENTS}.{i}." for i in range(MAX_DOCUMENTS)]
-_ID_KEYS = [p + A.DOCUMENT_ID for p in _PREFIXES]
-_SCORE_KEYS = [p + A.DOCUMENT_SCORE for p in _PREFIXES]
-_CONTENT_KEYS = [p + A.DOCUMENT_CONTENT for p in _PREFIXES]
-_METADATA_KEYS = [p + A.DOCUMENT_METADATA for p in _PREFIXES]
-_SCORE_NAMES = ("score", "relevance_score", "similarity")
+#: Per document index: the id, score, content and metadata attribute names.
+_KEYS = [
+    tuple(f"{A.RETRIEVAL_DOCUMENTS}.{i}.{name}" for name in (A.DOCUMENT_ID, A.DOCUMENT_SCORE, A.DOCUMENT_CONTENT, A.DOCUMENT_METADATA))
+    for i in range(MAX_DOCUMENTS)
+]
 
 
 def start_attributes(
@@ -51,28 +52,32 @@ def end_attributes(documents: Any, serializer: Serializer, capture: bool) -> dic
         return {}
     attributes: dict[str, Any] = {}
     summary: list[dict[str, Any]] = []
+    text = serializer.text
     for index, document in enumerate(documents[:MAX_DOCUMENTS]):
-        item: dict[str, Any] = {}
-        doc_id = getattr(document, "id", None)
-        if doc_id is not None:
-            attributes[_ID_KEYS[index]] = item["id"] = doc_id if type(doc_id) is str else str(doc_id)
-        metadata = getattr(document, "metadata", None)
-        if isinstance(metadata, dict) and metadata:
-            for key in _SCORE_NAMES:
-                score = metadata.get(key)
-                if isinstance(score, (int, float)) and not isinstance(score, bool):
-                    attributes[_SCORE_KEYS[index]] = item["score"] = float(score)
-                    break
-            if capture:
-                attributes[_METADATA_KEYS[index]] = _content.dumps(metadata, serializer, "metadata")
-        if capture:
+        id_key, score_key, content_key, metadata_key = _KEYS[index]
+        if type(document) is Document:  # the usual case: no attribute probing
+            doc_id, metadata, content = document.id, document.metadata, document.page_content
+        else:
+            doc_id = getattr(document, "id", None)
+            metadata = getattr(document, "metadata", None)
             content = getattr(document, "page_content", None)
-            if isinstance(content, str):
-                attributes[_CONTENT_KEYS[index]] = item["content"] = serializer.text(content)
+        item: dict[str, Any] = {}
+        if doc_id is not None:
+            attributes[id_key] = item["id"] = doc_id if type(doc_id) is str else str(doc_id)
+        if metadata and isinstance(metadata, dict):
+            score = metadata.get("score")
+            if score is None:
+                score = metadata.get("relevance_score", metadata.get("similarity"))
+            if isinstance(score, (int, float)) and not isinstance(score, bool):
+                attributes[score_key] = item["score"] = float(score)
+            if capture:
+                attributes[metadata_key] = _content.dumps(metadata, serializer, "metadata")
+        if capture and isinstance(content, str):
+            attributes[content_key] = item["content"] = text(content)
         summary.append(item)
-    text = serializer.encode(summary)
-    attributes[A.GEN_AI_RETRIEVAL_DOCUMENTS] = text
+    encoded = serializer.encode(summary)
+    attributes[A.GEN_AI_RETRIEVAL_DOCUMENTS] = encoded
     if capture:
-        attributes[A.OUTPUT_VALUE] = text
+        attributes[A.OUTPUT_VALUE] = encoded
         attributes[A.OUTPUT_MIME_TYPE] = A.MIME_JSON
     return attributes

@@ -65,42 +65,30 @@ class Run:
         return context
 
 
-class RunMap:
-    """``run_id -> Run``; reads are lock-free, inserts evict the oldest runs past ``limit``."""
-
-    __slots__ = ("limit", "_runs", "_lock", "_on_evict")
+class RunMap(dict):  # type: ignore[type-arg]
+    """``run_id -> Run``: a dict (``get``/``pop`` stay C calls on the hot path) whose inserts
+    evict the oldest runs past ``limit``."""
 
     def __init__(self, limit: int = DEFAULT_LIMIT, on_evict: Callable[[Run], Any] | None = None) -> None:
+        super().__init__()
         self.limit = max(int(limit), 1)
-        self._runs: dict[Hashable, Run] = {}
         self._lock = threading.Lock()
         self._on_evict = on_evict
 
-    def __len__(self) -> int:
-        return len(self._runs)
-
-    def get(self, run_id: Hashable) -> Run | None:
-        return self._runs.get(run_id)
-
-    def pop(self, run_id: Hashable) -> Run | None:
-        return self._runs.pop(run_id, None)
-
     def add(self, run_id: Hashable, run: Run) -> None:
-        runs = self._runs
-        runs[run_id] = run
-        if len(runs) > self.limit:
+        self[run_id] = run
+        if len(self) > self.limit:
             self._evict()
 
     def _evict(self) -> None:
         evicted: list[Run] = []
         with self._lock:
-            runs = self._runs
-            while len(runs) > self.limit:
+            while len(self) > self.limit:
                 try:
-                    oldest = next(iter(runs))
+                    oldest = next(iter(self))
                 except (StopIteration, RuntimeError):  # emptied or resized by another thread
                     break
-                run = runs.pop(oldest, None)
+                run = self.pop(oldest, None)
                 if run is not None:
                     evicted.append(run)
         if self._on_evict is not None:
