@@ -64,7 +64,9 @@ def run_in_bench_venv(argv: Sequence[str]) -> int:
         subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
         pip = [str(python), "-m", "pip", "install", "--quiet"]
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[langchain]", *PEERS], check=True)
+        subprocess.run(
+            [*pip, "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[langchain]", *PEERS], check=True
+        )
     return subprocess.run([str(python), __file__, *argv]).returncode
 
 
@@ -79,7 +81,11 @@ def workloads() -> dict[str, Callable[[], Any]]:
     from langgraph.graph import END, START, MessagesState, StateGraph
 
     model = GenericFakeChatModel(messages=itertools.repeat(AIMessage("Paris is the capital of France.")))
-    chain = ChatPromptTemplate.from_messages([("system", "You are terse."), ("human", "{question}")]) | model | StrOutputParser()
+    chain = (
+        ChatPromptTemplate.from_messages([("system", "You are terse."), ("human", "{question}")])
+        | model
+        | StrOutputParser()
+    )
 
     graph = StateGraph(MessagesState)
     graph.add_node("plan", lambda state: {"messages": [AIMessage("Look it up.")]})
@@ -92,7 +98,11 @@ def workloads() -> dict[str, Callable[[], Any]]:
     class ThreeDocuments(BaseRetriever):
         def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Document]:
             return [
-                Document(page_content=f"Document {i} about {query}", metadata={"source": f"atlas-{i}", "score": 0.9 - i / 10}, id=f"doc-{i}")
+                Document(
+                    page_content=f"Document {i} about {query}",
+                    metadata={"source": f"atlas-{i}", "score": 0.9 - i / 10},
+                    id=f"doc-{i}",
+                )
                 for i in range(3)
             ]
 
@@ -190,7 +200,12 @@ def worker(variant: str) -> int:
             gc.enable()
             spans = (exporter.count - before) / int(calls) if exporter else 0.0
             n = int(calls)
-            print(json.dumps({"wall": (wall_end - wall) / n / 1000, "cpu": (cpu_end - cpu) / n / 1000, "spans": spans}), flush=True)
+            print(
+                json.dumps(
+                    {"wall": (wall_end - wall) / n / 1000, "cpu": (cpu_end - cpu) / n / 1000, "spans": spans}
+                ),
+                flush=True,
+            )
     return 0
 
 
@@ -199,7 +214,10 @@ class Worker:
 
     def __init__(self, variant: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--worker", variant], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, __file__, "--worker", variant],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         self.spans: list[float] = []
 
@@ -231,23 +249,35 @@ def main(argv: Sequence[str]) -> int:
         return run_in_bench_venv(argv)
 
     rounds = 5 if options.quick else 15
-    calls = {"chain": 60, "graph": 50, "retriever": 300} if options.quick else {"chain": 200, "graph": 150, "retriever": 1000}
+    calls = (
+        {"chain": 60, "graph": 50, "retriever": 300}
+        if options.quick
+        else {"chain": 200, "graph": 150, "retriever": 1000}
+    )
     names = ["uninstrumented", FLUXLOOP] + ([] if options.no_peers else [OPENINFERENCE, OPENLLMETRY])
     workers = {name: Worker(name) for name in names}
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; one process per variant, "
-          f"{rounds} interleaved rounds per workload; medians")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; one process per variant, "
+        f"{rounds} interleaved rounds per workload; medians"
+    )
     summary: dict[str, dict[str, float]] = {}
     try:
         for workload in ("chain", "graph", "retriever"):
             for handle in workers.values():
                 handle.spans.clear()
-            measure = {name: (lambda n, h=handle, w=workload: h.measure(w, n)) for name, handle in workers.items()}
+            measure = {
+                name: (lambda n, h=handle, w=workload: h.measure(w, n)) for name, handle in workers.items()
+            }
             results = interleaved(measure, rounds, calls[workload])
-            print_table(f"{workload} (µs per invoke)", results, "uninstrumented", {FLUXLOOP: TARGETS[workload]})
+            print_table(
+                f"{workload} (µs per invoke)", results, "uninstrumented", {FLUXLOOP: TARGETS[workload]}
+            )
             spans = {name: max(h.spans) for name, h in workers.items() if name != "uninstrumented"}
             print("spans per invoke: " + ", ".join(f"{name} {count:.1f}" for name, count in spans.items()))
             base = results["uninstrumented"].cpu_us
-            summary[workload] = {name: cost.cpu_us / base for name, cost in results.items() if name != "uninstrumented"}
+            summary[workload] = {
+                name: cost.cpu_us / base for name, cost in results.items() if name != "uninstrumented"
+            }
     finally:
         for handle in workers.values():
             handle.close()

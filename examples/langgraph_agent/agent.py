@@ -25,7 +25,11 @@ from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
 HANDBOOK = [
-    Document(page_content="Museums in Paris are free on the first Sunday of the month.", metadata={"page": 12}, id="hb-12"),
+    Document(
+        page_content="Museums in Paris are free on the first Sunday of the month.",
+        metadata={"page": 12},
+        id="hb-12",
+    ),
     Document(page_content="The Louvre is closed on Tuesdays.", metadata={"page": 14}, id="hb-14"),
     Document(page_content="Paris metro tickets are valid for 90 minutes.", metadata={"page": 31}, id="hb-31"),
     Document(page_content="Lyon is two hours from Paris by train.", metadata={"page": 40}, id="hb-40"),
@@ -39,10 +43,19 @@ class HandbookRetriever(BaseRetriever):
     documents: list[Document]
     k: int = 2
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         words = set(query.lower().split())
         scored = [
-            Document(d.page_content, metadata={**d.metadata, "score": round(len(words & set(d.page_content.lower().split())) / len(words), 2)}, id=d.id)
+            Document(
+                d.page_content,
+                metadata={
+                    **d.metadata,
+                    "score": round(len(words & set(d.page_content.lower().split())) / len(words), 2),
+                },
+                id=d.id,
+            )
             for d in self.documents
         ]
         return sorted(scored, key=lambda d: -d.metadata["score"])[: self.k]
@@ -76,9 +89,15 @@ class ScriptedToolModel(BaseChatModel):
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "ScriptedToolModel":
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         results = [m.content for m in messages if m.type == "tool"]
-        usage = {"input_tokens": 20 * len(messages), "output_tokens": 12, "total_tokens": 20 * len(messages) + 12}
+        usage = {
+            "input_tokens": 20 * len(messages),
+            "output_tokens": 12,
+            "total_tokens": 20 * len(messages) + 12,
+        }
         if not results:
             message = AIMessage(
                 "",

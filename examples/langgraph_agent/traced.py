@@ -1,7 +1,7 @@
 """The agent of agent.py, traced by one ``configure()`` call instead of ``opentelemetry-instrument``.
 
-    python traced.py
-    fluxloop-otel show traces --last 1
+python traced.py
+fluxloop-otel show traces --last 1
 """
 
 from __future__ import annotations

@@ -26,7 +26,9 @@ def _no_failed_detach(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "abandons: the test abandons streams on purpose (spans may end as 'abandoned')")
+    config.addinivalue_line(
+        "markers", "abandons: the test abandons streams on purpose (spans may end as 'abandoned')"
+    )
 
 
 @pytest.fixture
@@ -34,7 +36,9 @@ def tracing(tracing: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # n
     assert LangChainInstrumentor().is_instrumented_by_opentelemetry
     yield tracing
     if request.node.get_closest_marker("abandons") is None:  # only abandoned streams may end that way
-        abandoned = [s.name for s in tracing.spans() if s.attributes.get(A.FLUXLOOP_STREAM_END_REASON) == "abandoned"]
+        abandoned = [
+            s.name for s in tracing.spans() if s.attributes.get(A.FLUXLOOP_STREAM_END_REASON) == "abandoned"
+        ]
         assert not abandoned
 
 

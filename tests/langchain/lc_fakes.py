@@ -34,7 +34,9 @@ class ToolCallingModel(BaseChatModel):
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         results = [m.content for m in messages if m.type == "tool"]
         if not results and self.calls:
             message = AIMessage(
@@ -51,7 +53,9 @@ class ToolCallingModel(BaseChatModel):
             )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    async def _agenerate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         return self._generate(messages, stop, None, **kwargs)
 
 
@@ -61,12 +65,20 @@ class KeywordRetriever(BaseRetriever):
     documents: list[Document]
     k: int = 3
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         words = set(query.lower().split())
         scored = []
         for document in self.documents:
             score = len(words & set(document.page_content.lower().split())) / max(len(words), 1)
-            scored.append(Document(page_content=document.page_content, metadata={**document.metadata, "score": score}, id=document.id))
+            scored.append(
+                Document(
+                    page_content=document.page_content,
+                    metadata={**document.metadata, "score": score},
+                    id=document.id,
+                )
+            )
         scored.sort(key=lambda d: -d.metadata["score"])
         return scored[: self.k]
 

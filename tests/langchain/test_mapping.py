@@ -37,7 +37,12 @@ def search_docs(query: str) -> str:
 
 
 def weather_model() -> ToolCallingModel:
-    return ToolCallingModel(calls=[{"name": "get_weather", "args": {"city": "Paris"}}, {"name": "search_docs", "args": {"query": "capital of France"}}])
+    return ToolCallingModel(
+        calls=[
+            {"name": "get_weather", "args": {"city": "Paris"}},
+            {"name": "search_docs", "args": {"query": "capital of France"}},
+        ]
+    )
 
 
 def two_node_graph() -> Any:
@@ -76,7 +81,13 @@ def test_prompt_model_parser_chain(tracing: Any) -> None:
     assert [m["role"] for m in messages] == ["system", "user"]
     assert messages[1]["parts"] == [{"type": "text", "content": "Capital of France?"}]
     output = json.loads(chat.attributes[A.GEN_AI_OUTPUT_MESSAGES])
-    assert output == [{"role": "assistant", "parts": [{"type": "text", "content": "Paris is the capital of France."}], "finish_reason": "stop"}]
+    assert output == [
+        {
+            "role": "assistant",
+            "parts": [{"type": "text", "content": "Paris is the capital of France."}],
+            "finish_reason": "stop",
+        }
+    ]
     sequence = tracing.span("RunnableSequence")
     assert json.loads(sequence.attributes[A.INPUT_VALUE]) == {"question": "Capital of France?"}
     assert sequence.attributes[A.OUTPUT_VALUE] == "Paris is the capital of France."
@@ -98,7 +109,9 @@ def test_prompt_model_parser_chain(tracing: Any) -> None:
 
 
 def test_state_graph_with_tool_node(tracing: Any) -> None:
-    result = two_node_graph().invoke({"messages": [("user", "Weather in Paris?")]}, {"configurable": {"thread_id": "thread-7"}})
+    result = two_node_graph().invoke(
+        {"messages": [("user", "Weather in Paris?")]}, {"configurable": {"thread_id": "thread-7"}}
+    )
     assert result["messages"][-1].content == "done"
     tree = kinds(tracing)
     weather = ["    execute_tool get_weather [tool]"]
@@ -120,7 +133,11 @@ def test_state_graph_with_tool_node(tracing: Any) -> None:
     assert graph.attributes[A.GEN_AI_AGENT_NAME] == "weather_graph"
     assert graph.attributes[A.GEN_AI_CONVERSATION_ID] == "thread-7"
     assert graph.attributes[A.SESSION_ID] == "thread-7"
-    steps = [(s.attributes[A.LANGGRAPH_NODE], s.attributes[A.LANGGRAPH_STEP]) for s in spans if A.LANGGRAPH_NODE in s.attributes]
+    steps = [
+        (s.attributes[A.LANGGRAPH_NODE], s.attributes[A.LANGGRAPH_STEP])
+        for s in spans
+        if A.LANGGRAPH_NODE in s.attributes
+    ]
     assert sorted(steps, key=lambda x: x[1]) == [("agent", 1), ("tools", 2), ("agent", 3), ("finish", 4)]
 
     first_chat = min(named(spans, "chat fake-tool-model"), key=lambda s: s.start_time)
@@ -128,10 +145,17 @@ def test_state_graph_with_tool_node(tracing: Any) -> None:
     assert attributes[A.GEN_AI_REQUEST_MODEL] == MODEL_NAME
     assert attributes[A.GEN_AI_RESPONSE_MODEL] == MODEL_NAME
     assert attributes[A.GEN_AI_REQUEST_TEMPERATURE] == 0.2
-    assert (attributes[A.GEN_AI_USAGE_INPUT_TOKENS], attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS], attributes[A.LLM_TOKEN_COUNT_TOTAL]) == (12, 5, 17)
+    assert (
+        attributes[A.GEN_AI_USAGE_INPUT_TOKENS],
+        attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS],
+        attributes[A.LLM_TOKEN_COUNT_TOTAL],
+    ) == (12, 5, 17)
     assert list(attributes[A.GEN_AI_RESPONSE_FINISH_REASONS]) == ["tool_calls"]
     calls = json.loads(attributes[A.GEN_AI_OUTPUT_MESSAGES])[0]["parts"]
-    assert [(c["type"], c["name"], c["id"]) for c in calls] == [("tool_call", "get_weather", "call_0"), ("tool_call", "search_docs", "call_1")]
+    assert [(c["type"], c["name"], c["id"]) for c in calls] == [
+        ("tool_call", "get_weather", "call_0"),
+        ("tool_call", "search_docs", "call_1"),
+    ]
 
     weather = tracing.span("execute_tool get_weather")
     assert weather.attributes[A.GEN_AI_TOOL_NAME] == "get_weather"
@@ -146,7 +170,9 @@ def test_state_graph_with_tool_node(tracing: Any) -> None:
     assert tool_record["type"] == "tool" and tool_record["output"] == "Paris: sunny, 21C"
     assert by_id[tool_record["parent_observation_id"]]["name"] == "tools"
     generations = [r for r in records if r["type"] == "generation"]
-    assert [(g["model"], g["prompt_tokens"], g["completion_tokens"], g["total_tokens"]) for g in generations] == [(MODEL_NAME, 12, 5, 17)] * 2
+    assert [
+        (g["model"], g["prompt_tokens"], g["completion_tokens"], g["total_tokens"]) for g in generations
+    ] == [(MODEL_NAME, 12, 5, 17)] * 2
     agent_record = next(r for r in records if r["type"] == "agent")
     assert agent_record["name"] == "weather_graph"
     assert all(by_id[g["parent_observation_id"]]["name"] == "agent" for g in generations)
@@ -187,7 +213,10 @@ def test_retriever_documents(tracing: Any) -> None:
     assert attributes["retrieval.documents.0.document.id"] == "doc-1"
     assert attributes["retrieval.documents.0.document.content"] == "Paris is the capital of France"
     assert attributes["retrieval.documents.0.document.score"] == 1.0
-    assert json.loads(attributes["retrieval.documents.2.document.metadata"]) == {"source": "rivers", "score": 0.0}
+    assert json.loads(attributes["retrieval.documents.2.document.metadata"]) == {
+        "source": "rivers",
+        "score": 0.0,
+    }
     assert attributes["retrieval.documents.1.document.score"] == 2 / 3
     summary = json.loads(attributes[A.GEN_AI_RETRIEVAL_DOCUMENTS])
     assert [d["id"] for d in summary] == ["doc-1", "doc-2", "doc-3"]
@@ -223,7 +252,9 @@ def test_embeddings_sync_async_and_new_subclasses(tracing: Any) -> None:
     assert json.loads(spans[0].attributes[A.OUTPUT_VALUE]) == {"embeddings": 2, "dimensions": 8}
     assert spans[2].attributes[A.GEN_AI_REQUEST_MODEL] == "late-model"
     records = tracing.observations()
-    assert [(r["type"], r["name"]) for r in records] == [("embedding", "DeterministicFakeEmbedding")] * 2 + [("embedding", "LateEmbeddings")]
+    assert [(r["type"], r["name"]) for r in records] == [("embedding", "DeterministicFakeEmbedding")] * 2 + [
+        ("embedding", "LateEmbeddings")
+    ]
     assert records[2]["model"] == "late-model"
 
 
@@ -241,7 +272,9 @@ def test_text_completion_llm(tracing: Any) -> None:
     assert FakeListLLM(responses=["forty-two"]).invoke("meaning of life?") == "forty-two"
     span = tracing.span("text_completion FakeListLLM")
     assert span.attributes[A.GEN_AI_OPERATION_NAME] == "text_completion"
-    assert json.loads(span.attributes[A.GEN_AI_INPUT_MESSAGES])[0]["parts"][0]["content"] == "meaning of life?"
+    assert (
+        json.loads(span.attributes[A.GEN_AI_INPUT_MESSAGES])[0]["parts"][0]["content"] == "meaning of life?"
+    )
     assert tracing.observation("FakeListLLM")["type"] == "generation"
 
 

@@ -106,7 +106,10 @@ def assert_user_spans_nested(spans: list[Any], kinds: tuple[str, ...] = ("weathe
         assert users, f"no user.{kind} span"
         for user in users:
             tool_span = parent_of(spans, user)
-            assert tool_span is not None and tool_span.attributes[A.FLUXLOOP_OBSERVATION_TYPE] == "tool", (user.name, tool_span)
+            assert tool_span is not None and tool_span.attributes[A.FLUXLOOP_OBSERVATION_TYPE] == "tool", (
+                user.name,
+                tool_span,
+            )
             helpers = [s for s in spans if s.name == "helper" and s.parent.span_id == user.context.span_id]
             assert len(helpers) == 1
 
@@ -133,7 +136,12 @@ def test_react_agent_with_http_tools_is_one_trace(
 ) -> None:
     threads: set[int] = set()
     tools = make_tools(user_tracer, http_server, threads)
-    model = ToolCallingModel(calls=[{"name": "get_weather", "args": {"city": "Paris"}}, {"name": "get_time", "args": {"city": "Paris"}}])
+    model = ToolCallingModel(
+        calls=[
+            {"name": "get_weather", "args": {"city": "Paris"}},
+            {"name": "get_time", "args": {"city": "Paris"}},
+        ]
+    )
     with pytest.warns(Warning):
         agent = create_react_agent(model, tools, name="travel_agent")
     run(agent, mode, [{"messages": [("user", "Paris?")]}])
@@ -234,21 +242,29 @@ class HttpChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "http-fake"
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         reply = httpx.get(f"{self.url}/chat/generate").json()["forecast"]
         return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
 
-    async def _agenerate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         async with httpx.AsyncClient() as client:
             reply = (await client.get(f"{self.url}/chat/agenerate")).json()["forecast"]
         return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
 
-    def _stream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+    def _stream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> Any:
         for word in ("a", "b"):
             httpx.get(f"{self.url}/chat/stream")
             yield ChatGenerationChunk(message=AIMessageChunk(word))
 
-    async def _astream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+    async def _astream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> Any:
         async with httpx.AsyncClient() as client:
             for word in ("a", "b"):
                 await client.get(f"{self.url}/chat/astream")
@@ -273,7 +289,9 @@ def test_http_calls_inside_a_chat_model_nest_under_it(
 
 def test_spans_inside_a_retriever_nest_under_it(tracing: Any, user_tracer: Any) -> None:
     class TracedRetriever(BaseRetriever):
-        def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        def _get_relevant_documents(
+            self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        ) -> list[Document]:
             with user_tracer.start_as_current_span("user.search"):
                 return [Document(page_content=query)]
 
@@ -304,4 +322,3 @@ def test_decorated_function_calling_a_chain_from_a_tool(tracing: Any, user_trace
     assert parent_of(spans, decorated).name == "execute_tool summary"
     assert parent_of(spans, tracing.span("RunnableSequence")).name == "summarize"
     assert_one_tree(spans)
-

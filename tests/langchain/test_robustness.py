@@ -149,7 +149,9 @@ def test_ten_thousand_runs_leave_the_map_empty(tracing: Any) -> None:
 
 
 def test_runs_that_never_end_are_bounded(tracing: Any) -> None:
-    unfinished = FluxLoopCallbackHandler()  # its own map: what LangChain would do to one that is never told the end
+    unfinished = (
+        FluxLoopCallbackHandler()
+    )  # its own map: what LangChain would do to one that is never told the end
     sizes = []
     for index in range(12_000):
         unfinished.on_chain_start(None, {"i": index}, run_id=uuid.uuid4(), name="never_ends")

@@ -65,7 +65,9 @@ def test_example_agent_writes_fluxloop_jsonl(tmp_path: Path, how: str) -> None:
         ("scripted-model-1", 20, 12),
         ("scripted-model-1", 80, 12),
     ]
-    parents = {r["name"]: by_id[r["parent_observation_id"]]["name"] for r in records if "parent_observation_id" in r}
+    parents = {
+        r["name"]: by_id[r["parent_observation_id"]]["name"] for r in records if "parent_observation_id" in r
+    }
     assert parents["get_weather"] == "tools" and parents["HandbookRetriever"] == "search_handbook"
     assert parents["tools"] == "travel_agent"
     traces = read(tmp_path / "traces" / "traces.jsonl")

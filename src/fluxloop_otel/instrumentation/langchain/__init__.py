@@ -72,7 +72,9 @@ class _BaseCallbackManagerInit:
     def __init__(self, handler: Any) -> None:
         self._handler = handler
 
-    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def __call__(
+        self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         wrapped(*args, **kwargs)
         # Managers are made, copied and merged many times per run, with their handler
         # lists: never add twice (identity checks in C: this runs ~25 times per chain call).
@@ -122,8 +124,14 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument_callback_managers(self) -> None:
         from fluxloop_otel.instrumentation.langchain._handler import RunManagerWatch
 
-        self._wrap("langchain_core.callbacks.base", "BaseCallbackManager.__init__", _BaseCallbackManagerInit(self._handler))
-        self._wrap("langchain_core.callbacks.manager", "AsyncRunManager.__init__", RunManagerWatch(self._handler))
+        self._wrap(
+            "langchain_core.callbacks.base",
+            "BaseCallbackManager.__init__",
+            _BaseCallbackManagerInit(self._handler),
+        )
+        self._wrap(
+            "langchain_core.callbacks.manager", "AsyncRunManager.__init__", RunManagerWatch(self._handler)
+        )
 
     # -- context propagation ----------------------------------------------------------------------
     def _instrument_context_propagation(self) -> None:

@@ -38,7 +38,13 @@ PLUMBING_NAMES = frozenset(
         "<lambda>",
     }
 )
-PLUMBING_PREFIXES = ("RunnableParallel<", "RunnableAssign<", "ChannelWrite<", "RunnableSequence<", "RunnablePick<")
+PLUMBING_PREFIXES = (
+    "RunnableParallel<",
+    "RunnableAssign<",
+    "ChannelWrite<",
+    "RunnableSequence<",
+    "RunnablePick<",
+)
 #: Chain names that are agents in their own right.
 AGENT_NAMES = frozenset({"AgentExecutor"})
 _GRAPH_STEP_TAG = "graph:step:"
@@ -73,7 +79,11 @@ def is_graph_step(tags: Sequence[str] | None) -> bool:
 
 
 def chain_kind(
-    name: str, tags: Sequence[str] | None, metadata: Mapping[str, Any] | None, is_child: bool, hide_plumbing: bool
+    name: str,
+    tags: Sequence[str] | None,
+    metadata: Mapping[str, Any] | None,
+    is_child: bool,
+    hide_plumbing: bool,
 ) -> int:
     """What a chain run becomes: AGENT, NODE, HIDDEN or CHAIN."""
     if hide_plumbing and is_child and is_plumbing(name):

@@ -41,7 +41,14 @@ _LS_PARAMETERS = {
 _INTERNAL_IDS = ("lc_run-", "run-")
 
 
-_ROLES = {"human": "user", "ai": "assistant", "system": "system", "developer": "system", "tool": "tool", "function": "tool"}
+_ROLES = {
+    "human": "user",
+    "ai": "assistant",
+    "system": "system",
+    "developer": "system",
+    "tool": "tool",
+    "function": "tool",
+}
 
 
 def message_parts(message: Any) -> dict[str, Any]:
@@ -54,7 +61,10 @@ def message_parts(message: Any) -> dict[str, Any]:
         return mapping.message_parts(message)
     content = message.content
     if isinstance(message, ToolMessage):
-        return {"role": "tool", "parts": [{"type": "tool_call_response", "id": message.tool_call_id, "response": content}]}
+        return {
+            "role": "tool",
+            "parts": [{"type": "tool_call_response", "id": message.tool_call_id, "response": content}],
+        }
     parts: list[dict[str, Any]] = []
     if isinstance(content, str):
         if content:
@@ -66,7 +76,14 @@ def message_parts(message: Any) -> dict[str, Any]:
                 parts.append({"type": "text", "content": text})
     if isinstance(message, AIMessage):
         for call in message.tool_calls:
-            parts.append({"type": "tool_call", "id": call.get("id"), "name": call.get("name"), "arguments": call.get("args")})
+            parts.append(
+                {
+                    "type": "tool_call",
+                    "id": call.get("id"),
+                    "name": call.get("name"),
+                    "arguments": call.get("args"),
+                }
+            )
         role = "assistant"
     elif isinstance(message, ChatMessage):
         role = message.role
@@ -80,7 +97,9 @@ def _usage(message: AIMessage | None, llm_output: Any) -> TokenUsage | None:
     if message is not None:
         counts = message.usage_metadata  # LangChain's own dict: read it directly
         if counts:
-            usage = TokenUsage(counts.get("input_tokens"), counts.get("output_tokens"), counts.get("total_tokens"))
+            usage = TokenUsage(
+                counts.get("input_tokens"), counts.get("output_tokens"), counts.get("total_tokens")
+            )
             if usage:
                 return usage
         metadata = message.response_metadata
@@ -97,7 +116,10 @@ def model_name(
     serialized: Mapping[str, Any] | None, params: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None
 ) -> str | None:
     """From the invocation parameters, the ``ls_model_name`` metadata, or the serialized kwargs."""
-    for source, keys in ((params, ("model", "model_name", "model_id", "deployment_name")), (metadata, ("ls_model_name",))):
+    for source, keys in (
+        (params, ("model", "model_name", "model_id", "deployment_name")),
+        (metadata, ("ls_model_name",)),
+    ):
         if source:
             for key in keys:
                 value = source.get(key)
@@ -121,7 +143,9 @@ def _request_attributes(
         for key, value in params.items():
             if value is None or key.startswith("_"):
                 continue
-            if isinstance(value, _SCALARS) or (isinstance(value, (list, tuple)) and all(isinstance(v, _SCALARS) for v in value)):
+            if isinstance(value, _SCALARS) or (
+                isinstance(value, (list, tuple)) and all(isinstance(v, _SCALARS) for v in value)
+            ):
                 recorded[key] = value
                 attribute = A.REQUEST_PARAMETERS.get(key)
                 if attribute is not None:
@@ -131,7 +155,11 @@ def _request_attributes(
     if metadata:
         for key, attribute in _LS_PARAMETERS.items():
             value = metadata.get(key)
-            if value is not None and attribute not in attributes and isinstance(value, (int, float, str, list)):
+            if (
+                value is not None
+                and attribute not in attributes
+                and isinstance(value, (int, float, str, list))
+            ):
                 attributes[attribute] = value
     if recorded:
         attributes[A.LLM_INVOCATION_PARAMETERS] = _content.dumps(recorded, serializer, "metadata")
@@ -198,7 +226,11 @@ def end_attributes(response: Any, run: Run, serializer: Serializer, capture: boo
             metadata = message.response_metadata or {}
             reason = reason or metadata.get("finish_reason") or metadata.get("stop_reason")
             response_model = response_model or metadata.get("model_name") or metadata.get("model")
-            if response_id is None and isinstance(message.id, str) and not message.id.startswith(_INTERNAL_IDS):
+            if (
+                response_id is None
+                and isinstance(message.id, str)
+                and not message.id.startswith(_INTERNAL_IDS)
+            ):
                 response_id = message.id
             parts = message_parts(message) if capture else None
             tool_calls = bool(message.tool_calls)
@@ -209,7 +241,9 @@ def end_attributes(response: Any, run: Run, serializer: Serializer, capture: boo
             reasons.append(reason)
         if parts is not None:
             parts["role"] = "assistant"
-            parts["finish_reason"] = reason if isinstance(reason, str) else ("tool_call" if tool_calls else "stop")
+            parts["finish_reason"] = (
+                reason if isinstance(reason, str) else ("tool_call" if tool_calls else "stop")
+            )
             messages.append(parts)
             if len(generations) == 1 and not tool_calls:
                 text_only = getattr(generation, "text", None)

@@ -52,7 +52,9 @@ def message_dict(message: BaseMessage) -> dict[str, Any]:
         data["name"] = message.name
     if isinstance(message, AIMessage):
         if message.tool_calls:
-            data["tool_calls"] = [{"name": c.get("name"), "args": c.get("args"), "id": c.get("id")} for c in message.tool_calls]
+            data["tool_calls"] = [
+                {"name": c.get("name"), "args": c.get("args"), "id": c.get("id")} for c in message.tool_calls
+            ]
     elif isinstance(message, ToolMessage):
         data["tool_call_id"] = message.tool_call_id
     return data
@@ -219,7 +221,9 @@ _internal_keys: dict[Any, bool] = {}
 
 def _is_internal_key(key: Any) -> bool:
     """Whether a metadata key is LangChain / LangGraph bookkeeping (cached: keys repeat)."""
-    internal = type(key) is not str or key in _NOT_USER_METADATA or key.startswith(_INTERNAL_METADATA_PREFIXES)
+    internal = (
+        type(key) is not str or key in _NOT_USER_METADATA or key.startswith(_INTERNAL_METADATA_PREFIXES)
+    )
     if len(_internal_keys) < 4096:
         _internal_keys[key] = internal
     return internal

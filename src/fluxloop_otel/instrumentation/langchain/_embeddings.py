@@ -51,7 +51,9 @@ class EmbeddingCall:
         self.is_async = is_async
         self.tracer = tracer
 
-    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def __call__(
+        self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         rt = _runtime.current
         if rt is None:
             rt = _runtime.get()
@@ -72,7 +74,12 @@ class EmbeddingCall:
         return result
 
     async def _call_async(
-        self, rt: _runtime.Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        rt: _runtime.Runtime,
+        wrapped: Callable[..., Any],
+        instance: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
     ) -> Any:
         try:
             span, tokens = self._start(rt, instance, args, kwargs)
@@ -86,7 +93,9 @@ class EmbeddingCall:
         self._finish(rt, span, tokens, result)
         return result
 
-    def _start(self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, tuple[Any, Any]]:
+    def _start(
+        self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Any, tuple[Any, Any]]:
         name = type(instance).__name__
         model = _model(instance)
         attributes: dict[str, Any] = _SPEC.static_attributes(name)
@@ -160,7 +169,11 @@ class EmbeddingsPatcher:
         self._install_subclass_hook(Embeddings)
 
     def unpatch(self) -> None:
-        if self._root is not None and self._hook is not None and self._root.__dict__.get("__init_subclass__") is self._hook:
+        if (
+            self._root is not None
+            and self._hook is not None
+            and self._root.__dict__.get("__init_subclass__") is self._hook
+        ):
             delattr(self._root, "__init_subclass__")
         for cls, name in reversed(self._patched):
             unwrap(cls, name)
@@ -171,7 +184,11 @@ class EmbeddingsPatcher:
         """Wrap the embed methods ``cls`` defines itself (inherited ones are already wrapped)."""
         for name, is_async in METHODS.items():
             method = cls.__dict__.get(name)
-            if method is None or isinstance(method, wrapt.FunctionWrapper) or getattr(method, "__isabstractmethod__", False):
+            if (
+                method is None
+                or isinstance(method, wrapt.FunctionWrapper)
+                or getattr(method, "__isabstractmethod__", False)
+            ):
                 continue
             if not callable(method):
                 continue

@@ -26,7 +26,17 @@ from fluxloop_otel.core import runtime as _runtime
 from fluxloop_otel.core.spans import record_error
 from fluxloop_otel.instrumentation.langchain import _chains, _chat, _retrievers, _tools
 from fluxloop_otel.instrumentation.langchain._propagation import RUN_KEY, claim_scope
-from fluxloop_otel.instrumentation.langchain._runs import AGENT, CHAIN, HIDDEN, LLM, NODE, RETRIEVER, TOOL, Run, RunMap
+from fluxloop_otel.instrumentation.langchain._runs import (
+    AGENT,
+    CHAIN,
+    HIDDEN,
+    LLM,
+    NODE,
+    RETRIEVER,
+    TOOL,
+    Run,
+    RunMap,
+)
 from fluxloop_otel.semconv import attributes as A
 
 logger = logging.getLogger("fluxloop_otel.instrumentation.langchain")
@@ -46,13 +56,18 @@ def _guarded(method: F) -> F:
         except Exception as exc:
             if name not in _reported:
                 _reported.add(name)
-                logger.warning("fluxloop-otel: LangChain %s callback failed (%r); tracing continues", name, exc, exc_info=True)
+                logger.warning(
+                    "fluxloop-otel: LangChain %s callback failed (%r); tracing continues",
+                    name,
+                    exc,
+                    exc_info=True,
+                )
 
     return guarded  # type: ignore[return-value]
 
 
 def _outcome(error: BaseException) -> str:
-    """``error``, or why a run stopped without failing: ``interrupt``, ``closed``, ``cancelled``, ``bubble``."""
+    """``error``, or why a run stopped without failing (``interrupt``, ``closed``, ``cancelled``, ``bubble``)."""
     if isinstance(error, GeneratorExit):
         return "closed"
     if isinstance(error, asyncio.CancelledError):
@@ -82,7 +97,9 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
     ignore_llm = ignore_chain = ignore_agent = ignore_retriever = ignore_chat_model = False
     ignore_retry = ignore_custom_event = True  # nothing to record for these
 
-    def __init__(self, tracer: trace_api.Tracer | None = None, hide_plumbing: bool = False, max_runs: int = 10_000) -> None:
+    def __init__(
+        self, tracer: trace_api.Tracer | None = None, hide_plumbing: bool = False, max_runs: int = 10_000
+    ) -> None:
         super().__init__()
         #: A fixed tracer (``instrument(tracer_provider=...)``), else the active runtime's.
         self.tracer = tracer
@@ -161,7 +178,12 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 del self._pending[run_id]
                 return
             run = self.runs.get(run_id)
-            if run is not None and run.watch is reference and self.runs.pop(run_id, None) is run and run.owned:
+            if (
+                run is not None
+                and run.watch is reference
+                and self.runs.pop(run_id, None) is run
+                and run.owned
+            ):
                 run.span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, "abandoned")
                 run.span.end()
         except Exception:  # a weakref callback: nothing may escape
@@ -209,7 +231,9 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             if graph is not None and graph.owned and graph.kind == CHAIN:
                 graph.kind = AGENT
                 _chains.promote_to_agent(graph.span, graph.name, metadata)
-        span_name, attributes = _chains.start_attributes(kind, name, inputs, tags, metadata, rt.serializer, rt.capture_content)
+        span_name, attributes = _chains.start_attributes(
+            kind, name, inputs, tags, metadata, rt.serializer, rt.capture_content
+        )
         run = self._open(rt, run_id, parent_run_id, kind, name, span_name, attributes)
         run.awaiting_input = _chains.is_placeholder(inputs)
 
@@ -219,7 +243,9 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         if run is None:
             return
         try:
-            attributes = _chains.end_attributes(outputs, kwargs, rt.serializer, rt.capture_content, run.awaiting_input)
+            attributes = _chains.end_attributes(
+                outputs, kwargs, rt.serializer, rt.capture_content, run.awaiting_input
+            )
             if attributes:
                 run.span.set_attributes(attributes)
         finally:
@@ -242,7 +268,9 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         metadata: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        self._start_generation(serialized, messages[0] if messages else [], run_id, parent_run_id, tags, metadata, kwargs, True)
+        self._start_generation(
+            serialized, messages[0] if messages else [], run_id, parent_run_id, tags, metadata, kwargs, True
+        )
 
     @_guarded
     def on_llm_start(
@@ -357,7 +385,9 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         if rt is None:
             return
         name = _chains.run_name(serialized, kwargs, "retriever")
-        span_name, attributes = _retrievers.start_attributes(name, query, tags, metadata, rt.serializer, rt.capture_content)
+        span_name, attributes = _retrievers.start_attributes(
+            name, query, tags, metadata, rt.serializer, rt.capture_content
+        )
         self._open(rt, run_id, parent_run_id, RETRIEVER, name, span_name, attributes)
 
     @_guarded
@@ -383,7 +413,9 @@ class RunManagerWatch:
     def __init__(self, handler: FluxLoopCallbackHandler) -> None:
         self._handler = handler
 
-    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def __call__(
+        self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         wrapped(*args, **kwargs)
         try:
             self._handler.watch(instance.run_id, instance)
@@ -391,4 +423,4 @@ class RunManagerWatch:
             pass
 
 
-__all__ = ["FluxLoopCallbackHandler", "RunManagerWatch", "AGENT", "CHAIN", "HIDDEN", "LLM", "NODE", "RETRIEVER", "TOOL"]
+__all__ = ["FluxLoopCallbackHandler", "RunManagerWatch"]

@@ -46,7 +46,9 @@ class Scope:
         self.token: object | None = None
 
 
-_scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("fluxloop_otel_langchain_scope", default=None)
+_scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
+    "fluxloop_otel_langchain_scope", default=None
+)
 
 
 def claim_scope(run_id: Hashable, run: Run) -> None:
@@ -81,7 +83,9 @@ def _exit(scope: Scope, scope_token: contextvars.Token[Scope | None]) -> None:
 
 
 # -- wrapt wrappers for entry points -----------------------------------------------------------
-def scoped_call(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def scoped_call(
+    wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
     """A synchronous entry point (``BaseChatModel.generate``, ``BaseRetriever.invoke``)."""
     scope = Scope()
     token = _scope.set(scope)
@@ -93,7 +97,9 @@ def scoped_call(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...
         _scope.reset(token)
 
 
-def scoped_coroutine(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def scoped_coroutine(
+    wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
     """An ``async def`` entry point (``agenerate``, ``ainvoke``)."""
     return _run_scoped(wrapped, args, kwargs)
 
@@ -107,7 +113,9 @@ async def _run_scoped(wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs
         _exit(scope, token)
 
 
-def scoped_iterator(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def scoped_iterator(
+    wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
     """A generator entry point (``stream``): every step runs in the scope."""
     return ScopedIterator(wrapped(*args, **kwargs), Scope())
 
@@ -151,7 +159,7 @@ class ScopedIterator(wrapt.ObjectProxy):  # type: ignore[misc]
 
 
 class ScopedAsyncIterator(wrapt.ObjectProxy):  # type: ignore[misc]
-    """An async generator whose steps (``__anext__``/``asend``/``athrow``/``aclose``) each run in one scope."""
+    """An async generator whose steps (``__anext__``, ``asend``, ``athrow``, ``aclose``) run in one scope."""
 
     def __init__(self, wrapped: Any, scope: Scope) -> None:
         super().__init__(wrapped)
@@ -191,7 +199,9 @@ class ConfigContextHook:
     def __init__(self, runs: RunMap) -> None:
         self.runs = runs
 
-    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def __call__(
+        self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         result = wrapped(*args, **kwargs)
         try:
             config = args[0] if args else kwargs.get("config")

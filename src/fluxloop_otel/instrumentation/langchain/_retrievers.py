@@ -15,7 +15,10 @@ from fluxloop_otel.serialization import Serializer
 _SPEC = spec_for(ObservationType.RETRIEVAL)
 #: Per document index: the id, score, content and metadata attribute names.
 _KEYS = [
-    tuple(f"{A.RETRIEVAL_DOCUMENTS}.{i}.{name}" for name in (A.DOCUMENT_ID, A.DOCUMENT_SCORE, A.DOCUMENT_CONTENT, A.DOCUMENT_METADATA))
+    tuple(
+        f"{A.RETRIEVAL_DOCUMENTS}.{i}.{name}"
+        for name in (A.DOCUMENT_ID, A.DOCUMENT_SCORE, A.DOCUMENT_CONTENT, A.DOCUMENT_METADATA)
+    )
     for i in range(MAX_DOCUMENTS)
 ]
 

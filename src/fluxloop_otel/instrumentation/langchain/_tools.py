@@ -64,7 +64,9 @@ def end_attributes(output: Any, serializer: Serializer, capture: bool) -> tuple[
         result, mime = _content.encode(content, serializer, "output")
         attributes[A.GEN_AI_TOOL_CALL_RESULT] = result
         if artifact is not None:
-            attributes[A.OUTPUT_VALUE] = _content.dumps({"content": content, "artifact": artifact}, serializer, "output")
+            attributes[A.OUTPUT_VALUE] = _content.dumps(
+                {"content": content, "artifact": artifact}, serializer, "output"
+            )
             attributes[A.OUTPUT_MIME_TYPE] = A.MIME_JSON
         else:
             attributes[A.OUTPUT_VALUE] = result
