@@ -67,7 +67,7 @@ def _guarded(method: F) -> F:
 
 
 def _outcome(error: BaseException) -> str:
-    """``error``, or why a run stopped without failing (``interrupt``, ``closed``, ``cancelled``, ``bubble``)."""
+    """``error``, or why a run stopped without failing: interrupt, closed, cancelled, bubble."""
     if isinstance(error, GeneratorExit):
         return "closed"
     if isinstance(error, asyncio.CancelledError):
