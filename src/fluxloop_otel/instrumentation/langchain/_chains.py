@@ -98,7 +98,7 @@ def chain_kind(
 
 
 def agent_attributes(name: str, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    attributes: dict[str, Any] = _content.static_attributes(_AGENT_SPEC, name)
+    _, attributes = _content.static_attributes(_AGENT_SPEC, name)
     session = _content.session_id(metadata)
     if session is not None:
         attributes[A.GEN_AI_CONVERSATION_ID] = session
@@ -119,7 +119,7 @@ def start_attributes(
         attributes = agent_attributes(name, metadata)
         span_name = _AGENT_SPEC.span_name(name, None)
     else:
-        attributes = _content.static_attributes(_CHAIN_SPEC, name)
+        _, attributes = _content.static_attributes(_CHAIN_SPEC, name)
         span_name = name
         if kind == NODE and metadata:
             node = metadata.get("langgraph_node")

@@ -181,7 +181,7 @@ def start_attributes(
     params = kwargs.get("invocation_params")
     params = params if isinstance(params, dict) else None
     model = model_name(serialized, params, metadata)
-    attributes: dict[str, Any] = _content.static_attributes(_SPEC, name)
+    _, attributes = _content.static_attributes(_SPEC, name)
     if not chat:
         attributes[A.GEN_AI_OPERATION_NAME] = _COMPLETION
     provider = metadata.get("ls_provider") if metadata else None

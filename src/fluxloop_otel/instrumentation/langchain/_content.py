@@ -13,6 +13,7 @@ from langchain_core.documents import Document
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.prompt_values import PromptValue
 
+from fluxloop_otel import _json
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.observation_types import TypeSpec
 from fluxloop_otel.serialization import Serializer
@@ -30,18 +31,19 @@ _USER_KEYS = ("user_id",)
 _NOT_USER_METADATA = frozenset(_SESSION_KEYS + _USER_KEYS + ("run_attempt", "checkpoint_ns"))
 
 
-_static: dict[tuple[str, str], dict[str, str]] = {}
+_static: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
 
 
-def static_attributes(spec: TypeSpec, name: str) -> dict[str, Any]:
-    """A fresh copy of ``spec.static_attributes(name)`` (built once per type and name)."""
+def static_attributes(spec: TypeSpec, name: str) -> tuple[str, dict[str, Any]]:
+    """The span name (without detail) and a fresh copy of ``spec.static_attributes(name)``,
+    built once per type and name."""
     key = (spec.type.value, name)
     cached = _static.get(key)
     if cached is None:
         if len(_static) >= 4096:  # run names are few; this only bounds pathological ones
             _static.clear()
-        cached = _static[key] = spec.static_attributes(name)
-    return dict(cached)
+        cached = _static[key] = (spec.span_name(name, None), spec.static_attributes(name))
+    return cached[0], dict(cached[1])
 
 
 def message_dict(message: BaseMessage) -> dict[str, Any]:
@@ -181,10 +183,9 @@ def _encoder_for(serializer: Serializer) -> _PlainEncoder:
 def dumps(value: Any, serializer: Serializer, field: str) -> str:
     """``serializer.dumps(plain(value), field)``, in one walk when the value is plain data."""
     if serializer.redact_hook is None:
-        if type(value) is dict:
-            flat = _flat(value, serializer.masker.is_secret_key)
-            if flat is not None:
-                return serializer.encode(flat)
+        if type(value) is dict and _flat(value, serializer.masker.is_secret_key) is not None:
+            text = _json.dumps(value)
+            return text if len(text) <= serializer.max_chars else serializer.encode(value)
         try:
             return serializer.encode(_encoder_for(serializer).convert(value, 0))
         except _NotPlain:
@@ -253,9 +254,11 @@ def shared_attributes(
     if user:
         attributes[A.METADATA] = dumps(user, serializer, "metadata")
     if len(user or ()) < len(metadata):  # some key was internal: maybe a session or user id
-        session = session_id(metadata)
-        if session is not None:
-            attributes[A.SESSION_ID] = session
+        for key in _SESSION_KEYS:
+            session = metadata.get(key)
+            if session is not None and isinstance(session, (str, int)):
+                attributes[A.SESSION_ID] = str(session)
+                break
         user_id = metadata.get("user_id")
         if isinstance(user_id, (str, int)):
             attributes[A.USER_ID] = str(user_id)

@@ -32,7 +32,7 @@ def start_attributes(
     capture: bool,
 ) -> tuple[str, dict[str, Any]]:
     """Span name and start attributes of a retriever run."""
-    attributes: dict[str, Any] = _content.static_attributes(_SPEC, name)
+    span_name, attributes = _content.static_attributes(_SPEC, name)
     if metadata:
         source = metadata.get("ls_vector_store_provider")
         if isinstance(source, str) and source:
@@ -42,7 +42,7 @@ def start_attributes(
         text = serializer.text(query)
         attributes[A.GEN_AI_RETRIEVAL_QUERY_TEXT] = text
         attributes[A.INPUT_VALUE] = text
-    return _SPEC.span_name(name, None), attributes
+    return span_name, attributes
 
 
 def end_attributes(documents: Any, serializer: Serializer, capture: bool) -> dict[str, Any]:

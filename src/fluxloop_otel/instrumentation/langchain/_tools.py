@@ -23,7 +23,7 @@ def start_attributes(
     capture: bool,
 ) -> tuple[str, dict[str, Any]]:
     """Span name and start attributes of a tool run."""
-    attributes: dict[str, Any] = _content.static_attributes(_SPEC, name)
+    span_name, attributes = _content.static_attributes(_SPEC, name)
     attributes[A.GEN_AI_TOOL_TYPE] = "function"
     description = serialized.get("description") if serialized else None
     if isinstance(description, str) and description:
@@ -43,7 +43,7 @@ def start_attributes(
         attributes[A.INPUT_VALUE] = text
         if mime is not None:
             attributes[A.INPUT_MIME_TYPE] = mime
-    return _SPEC.span_name(name, None), attributes
+    return span_name, attributes
 
 
 def end_attributes(output: Any, serializer: Serializer, capture: bool) -> tuple[dict[str, Any], str | None]:
