@@ -161,6 +161,13 @@ class CallPlan:
 
     def start(self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Start this call's span (a child of the current span, or a new trace)."""
+        if not self._reads_arguments and self.capture_input and rt.capture_content:  # the common case
+            binder = self._binders.get(instance is not None) or self.binder(instance is not None)
+            text = rt.serializer.dumps(binder.bind(args, kwargs), "input")
+            attributes = {**self.static_attributes, A.INPUT_VALUE: text, A.INPUT_MIME_TYPE: A.MIME_JSON}
+            if self._is_tool:
+                attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS] = text
+            return rt.tracer.start_span(self.span_name, attributes=attributes)
         name, attributes = self.start_attributes(rt, instance, args, kwargs)
         return rt.tracer.start_span(name, attributes=attributes)
 
@@ -192,53 +199,51 @@ _span_context = trace_api.set_span_in_context
 _detach = spans.safe_detach
 
 
-class ObservationWrapper:
-    """The wrapt wrapper body shared by all decorators."""
+def observation_wrapper(plan: CallPlan) -> Callable[..., Any]:
+    """The wrapt wrapper body shared by all decorators (a closure: the cheapest call for wrapt)."""
+    start, finish, kind = plan.start, plan.finish, plan.kind
+    get_runtime = _runtime.get
+    record_error = spans.record_error
 
-    __slots__ = ("plan",)
-
-    def __init__(self, plan: CallPlan) -> None:
-        self.plan = plan
-
-    def __call__(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        rt = _runtime.current or _runtime.get()
-        if not rt.enabled:
-            return wrapped(*args, **kwargs)
-        plan = self.plan
-        kind = plan.kind
-        if kind == _ASYNC:
-            return self._call_async(rt, wrapped, instance, args, kwargs)
-        if kind == _GENERATOR:
-            return trace_generator(rt, plan, wrapped(*args, **kwargs), instance, args, kwargs)
-        if kind == _ASYNC_GENERATOR:
-            return trace_async_generator(rt, plan, wrapped(*args, **kwargs), instance, args, kwargs)
-        span = plan.start(rt, instance, args, kwargs)
-        token = _attach(_span_context(span))
-        try:
-            result = wrapped(*args, **kwargs)
-        except BaseException as exc:
-            _detach(token)
-            spans.record_error(span, exc)
-            span.end()
-            raise
-        _detach(token)
-        plan.finish(rt, span, result)
-        return result
-
-    async def _call_async(self, rt: _runtime.Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        plan = self.plan
-        span = plan.start(rt, instance, args, kwargs)
+    async def call_async(rt: _runtime.Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        span = start(rt, instance, args, kwargs)
         token = _attach(_span_context(span))
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:
             _detach(token)
-            spans.record_error(span, exc)
+            record_error(span, exc)
             span.end()
             raise
         _detach(token)
-        plan.finish(rt, span, result)
+        finish(rt, span, result)
         return result
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        rt = _runtime.current or get_runtime()
+        if not rt.enabled:
+            return wrapped(*args, **kwargs)
+        if kind != _SYNC:
+            if kind == _ASYNC:
+                return call_async(rt, wrapped, instance, args, kwargs)
+            if kind == _GENERATOR:
+                return trace_generator(rt, plan, wrapped(*args, **kwargs), instance, args, kwargs)
+            return trace_async_generator(rt, plan, wrapped(*args, **kwargs), instance, args, kwargs)
+        span = start(rt, instance, args, kwargs)
+        token = _attach(_span_context(span))
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            _detach(token)
+            record_error(span, exc)
+            span.end()
+            raise
+        _detach(token)
+        finish(rt, span, result)
+        return result
+
+    wrapper.plan = plan  # type: ignore[attr-defined]
+    return wrapper
 
 
 def observe(
@@ -269,7 +274,7 @@ def observe(
             detail=detail,
             extra_attributes=attributes or {},
         )
-        return wrapt.FunctionWrapper(func, ObservationWrapper(plan))  # type: ignore[return-value]
+        return wrapt.FunctionWrapper(func, observation_wrapper(plan))  # type: ignore[return-value]
 
     return decorate
 
