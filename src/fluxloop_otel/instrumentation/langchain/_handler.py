@@ -14,7 +14,7 @@ import functools
 import logging
 import time
 import weakref
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Sequence
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
@@ -41,29 +41,19 @@ from fluxloop_otel.semconv import attributes as A
 
 logger = logging.getLogger("fluxloop_otel.instrumentation.langchain")
 
-F = TypeVar("F", bound=Callable[..., Any])
 _reported: set[str] = set()
 
 
-def _guarded(method: F) -> F:
-    """Run a callback so that no exception ever leaves it (logged once per callback)."""
-    name = method.__name__
-
-    @functools.wraps(method)
-    def guarded(self: Any, *args: Any, **kwargs: Any) -> None:
-        try:
-            method(self, *args, **kwargs)
-        except Exception as exc:
-            if name not in _reported:
-                _reported.add(name)
-                logger.warning(
-                    "fluxloop-otel: LangChain %s callback failed (%r); tracing continues",
-                    name,
-                    exc,
-                    exc_info=True,
-                )
-
-    return guarded  # type: ignore[return-value]
+def _report(callback: str, exc: Exception) -> None:
+    """Log a failed callback once per callback name (the chain itself never sees it)."""
+    if callback not in _reported:
+        _reported.add(callback)
+        logger.warning(
+            "fluxloop-otel: LangChain %s callback failed (%r); tracing continues",
+            callback,
+            exc,
+            exc_info=True,
+        )
 
 
 def _outcome(error: BaseException) -> str:
@@ -205,7 +195,6 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         span.end()
 
     # -- chains, agents, LangGraph nodes -----------------------------------------------------------
-    @_guarded
     def on_chain_start(
         self,
         serialized: Mapping[str, Any] | None,
@@ -217,46 +206,54 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         metadata: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        rt = self._runtime()
-        if rt is None:
-            return
-        name = _chains.run_name(serialized, kwargs, "chain")
-        kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
-        if kind == HIDDEN:
-            parent = self._parent_context(parent_run_id)
-            self.runs.add(run_id, Run(trace_api.get_current_span(parent), parent, HIDDEN, name, owned=False))
-            return
-        if kind == NODE and parent_run_id is not None:
-            graph = self.runs.get(parent_run_id)
-            if graph is not None and graph.owned and graph.kind == CHAIN:
-                graph.kind = AGENT
-                _chains.promote_to_agent(graph.span, graph.name, metadata)
-        span_name, attributes = _chains.start_attributes(
-            kind, name, inputs, tags, metadata, rt.serializer, rt.capture_content
-        )
-        run = self._open(rt, run_id, parent_run_id, kind, name, span_name, attributes)
-        run.awaiting_input = _chains.is_placeholder(inputs)
-
-    @_guarded
-    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run, rt = self._close(run_id)
-        if run is None:
-            return
         try:
-            attributes = _chains.end_attributes(
-                outputs, kwargs, rt.serializer, rt.capture_content, run.awaiting_input
+            rt = self._runtime()
+            if rt is None:
+                return
+            name = _chains.run_name(serialized, kwargs, "chain")
+            kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
+            if kind == HIDDEN:
+                parent = self._parent_context(parent_run_id)
+                self.runs.add(
+                    run_id, Run(trace_api.get_current_span(parent), parent, HIDDEN, name, owned=False)
+                )
+                return
+            if kind == NODE and parent_run_id is not None:
+                graph = self.runs.get(parent_run_id)
+                if graph is not None and graph.owned and graph.kind == CHAIN:
+                    graph.kind = AGENT
+                    _chains.promote_to_agent(graph.span, graph.name, metadata)
+            span_name, attributes = _chains.start_attributes(
+                kind, name, inputs, tags, metadata, rt.serializer, rt.capture_content
             )
-            if attributes:
-                run.span.set_attributes(attributes)
-        finally:
-            run.span.end()
+            run = self._open(rt, run_id, parent_run_id, kind, name, span_name, attributes)
+            run.awaiting_input = _chains.is_placeholder(inputs)
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_chain_start", exc)
 
-    @_guarded
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            run, rt = self._close(run_id)
+            if run is None:
+                return
+            try:
+                attributes = _chains.end_attributes(
+                    outputs, kwargs, rt.serializer, rt.capture_content, run.awaiting_input
+                )
+                if attributes:
+                    run.span.set_attributes(attributes)
+            finally:
+                run.span.end()
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_chain_end", exc)
+
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._fail(run_id, error)
+        try:
+            self._fail(run_id, error)
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_chain_error", exc)
 
     # -- chat models and LLMs ---------------------------------------------------------------------
-    @_guarded
     def on_chat_model_start(
         self,
         serialized: Mapping[str, Any] | None,
@@ -268,11 +265,20 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         metadata: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        self._start_generation(
-            serialized, messages[0] if messages else [], run_id, parent_run_id, tags, metadata, kwargs, True
-        )
+        try:
+            self._start_generation(
+                serialized,
+                messages[0] if messages else [],
+                run_id,
+                parent_run_id,
+                tags,
+                metadata,
+                kwargs,
+                True,
+            )
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_chat_model_start", exc)
 
-    @_guarded
     def on_llm_start(
         self,
         serialized: Mapping[str, Any] | None,
@@ -284,7 +290,10 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         metadata: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        self._start_generation(serialized, prompts, run_id, parent_run_id, tags, metadata, kwargs, False)
+        try:
+            self._start_generation(serialized, prompts, run_id, parent_run_id, tags, metadata, kwargs, False)
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_llm_start", exc)
 
     def _start_generation(
         self,
@@ -307,30 +316,37 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         run = self._open(rt, run_id, parent_run_id, LLM, name, span_name, attributes)
         run.started_ns = time.monotonic_ns()
 
-    @_guarded
     def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
-        run = self.runs.get(run_id)
-        if run is not None:
-            if not run.first_token_ns:
-                run.first_token_ns = time.monotonic_ns()
-            run.chunks += 1
-
-    @_guarded
-    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run, rt = self._close(run_id)
-        if run is None:
-            return
         try:
-            run.span.set_attributes(_chat.end_attributes(response, run, rt.serializer, rt.capture_content))
-        finally:
-            run.span.end()
+            run = self.runs.get(run_id)
+            if run is not None:
+                if not run.first_token_ns:
+                    run.first_token_ns = time.monotonic_ns()
+                run.chunks += 1
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_llm_new_token", exc)
 
-    @_guarded
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            run, rt = self._close(run_id)
+            if run is None:
+                return
+            try:
+                run.span.set_attributes(
+                    _chat.end_attributes(response, run, rt.serializer, rt.capture_content)
+                )
+            finally:
+                run.span.end()
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_llm_end", exc)
+
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._fail(run_id, error)
+        try:
+            self._fail(run_id, error)
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_llm_error", exc)
 
     # -- tools ------------------------------------------------------------------------------------
-    @_guarded
     def on_tool_start(
         self,
         serialized: Mapping[str, Any] | None,
@@ -342,34 +358,40 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         metadata: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        rt = self._runtime()
-        if rt is None:
-            return
-        name = _chains.run_name(serialized, kwargs, "tool")
-        span_name, attributes = _tools.start_attributes(
-            name, serialized, input_str, kwargs, tags, metadata, rt.serializer, rt.capture_content
-        )
-        self._open(rt, run_id, parent_run_id, TOOL, name, span_name, attributes)
-
-    @_guarded
-    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run, rt = self._close(run_id)
-        if run is None:
-            return
         try:
-            attributes, error = _tools.end_attributes(output, rt.serializer, rt.capture_content)
-            run.span.set_attributes(attributes)
-            if error is not None:
-                run.span.set_status(Status(StatusCode.ERROR, error))
-        finally:
-            run.span.end()
+            rt = self._runtime()
+            if rt is None:
+                return
+            name = _chains.run_name(serialized, kwargs, "tool")
+            span_name, attributes = _tools.start_attributes(
+                name, serialized, input_str, kwargs, tags, metadata, rt.serializer, rt.capture_content
+            )
+            self._open(rt, run_id, parent_run_id, TOOL, name, span_name, attributes)
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_tool_start", exc)
 
-    @_guarded
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            run, rt = self._close(run_id)
+            if run is None:
+                return
+            try:
+                attributes, error = _tools.end_attributes(output, rt.serializer, rt.capture_content)
+                run.span.set_attributes(attributes)
+                if error is not None:
+                    run.span.set_status(Status(StatusCode.ERROR, error))
+            finally:
+                run.span.end()
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_tool_end", exc)
+
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._fail(run_id, error)
+        try:
+            self._fail(run_id, error)
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_tool_error", exc)
 
     # -- retrievers -------------------------------------------------------------------------------
-    @_guarded
     def on_retriever_start(
         self,
         serialized: Mapping[str, Any] | None,
@@ -381,28 +403,37 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         metadata: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        rt = self._runtime()
-        if rt is None:
-            return
-        name = _chains.run_name(serialized, kwargs, "retriever")
-        span_name, attributes = _retrievers.start_attributes(
-            name, query, tags, metadata, rt.serializer, rt.capture_content
-        )
-        self._open(rt, run_id, parent_run_id, RETRIEVER, name, span_name, attributes)
-
-    @_guarded
-    def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run, rt = self._close(run_id)
-        if run is None:
-            return
         try:
-            run.span.set_attributes(_retrievers.end_attributes(documents, rt.serializer, rt.capture_content))
-        finally:
-            run.span.end()
+            rt = self._runtime()
+            if rt is None:
+                return
+            name = _chains.run_name(serialized, kwargs, "retriever")
+            span_name, attributes = _retrievers.start_attributes(
+                name, query, tags, metadata, rt.serializer, rt.capture_content
+            )
+            self._open(rt, run_id, parent_run_id, RETRIEVER, name, span_name, attributes)
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_retriever_start", exc)
 
-    @_guarded
+    def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            run, rt = self._close(run_id)
+            if run is None:
+                return
+            try:
+                run.span.set_attributes(
+                    _retrievers.end_attributes(documents, rt.serializer, rt.capture_content)
+                )
+            finally:
+                run.span.end()
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_retriever_end", exc)
+
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._fail(run_id, error)
+        try:
+            self._fail(run_id, error)
+        except Exception as exc:  # a tracing failure never reaches the chain
+            _report("on_retriever_error", exc)
 
 
 class RunManagerWatch:
