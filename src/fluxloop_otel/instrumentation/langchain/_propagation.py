@@ -145,8 +145,18 @@ class ScopedIterator(wrapt.ObjectProxy):  # type: ignore[misc]
         finally:
             _exit(scope, token)
 
-    def __next__(self) -> Any:
-        return self._step(self.__wrapped__.__next__)
+    def __next__(self) -> Any:  # the hot step, spelled out
+        scope = self._self_scope
+        token = _scope.set(scope)
+        if scope.context is not None:
+            scope.token = context_api.attach(scope.context)
+        try:
+            return next(self.__wrapped__)
+        finally:
+            if scope.token is not None:
+                safe_detach(scope.token)
+                scope.token = None
+            _scope.reset(token)
 
     def send(self, value: Any) -> Any:
         return self._step(self.__wrapped__.send, value)
