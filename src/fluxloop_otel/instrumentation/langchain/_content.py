@@ -150,23 +150,21 @@ class _PlainEncoder:
         return self.convert(converted, depth)
 
 
-def _flat(value: dict[Any, Any], is_secret: Any) -> dict[str, Any] | None:
-    """The common case in one loop: a small dict of short strings and numbers (None otherwise)."""
-    if len(value) > 32:
-        return None
+def _is_flat(value: dict[Any, Any], is_secret: Any) -> bool:
+    """The common case: string keys (none secret) to short strings and numbers."""
     for key, item in value.items():
         kind = type(item)
         if type(key) is not str or is_secret(key):
-            return None
+            return False
         if kind is str:
             if len(item) >= MIN_SECRET_VALUE_LENGTH:
-                return None
+                return False
         elif kind is float:
             if not math.isfinite(item):
-                return None
+                return False
         elif not (kind is int or kind is bool or item is None):
-            return None
-    return value
+            return False
+    return True
 
 
 _last_encoder: _PlainEncoder | None = None
@@ -183,7 +181,7 @@ def _encoder_for(serializer: Serializer) -> _PlainEncoder:
 def dumps(value: Any, serializer: Serializer, field: str) -> str:
     """``serializer.dumps(plain(value), field)``, in one walk when the value is plain data."""
     if serializer.redact_hook is None:
-        if type(value) is dict and _flat(value, serializer.masker.is_secret_key) is not None:
+        if type(value) is dict and len(value) <= 32 and _is_flat(value, serializer.masker.is_secret_key):
             text = _json.dumps(value)
             return text if len(text) <= serializer.max_chars else serializer.encode(value)
         try:

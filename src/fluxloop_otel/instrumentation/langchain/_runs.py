@@ -78,9 +78,10 @@ class RunMap(dict):  # type: ignore[type-arg]
     def add(self, run_id: Hashable, run: Run) -> None:
         self[run_id] = run
         if len(self) > self.limit:
-            self._evict()
+            self.evict()
 
-    def _evict(self) -> None:
+    def evict(self) -> None:
+        """Drop the oldest runs until at most ``limit`` remain (their spans end)."""
         evicted: list[Run] = []
         with self._lock:
             while len(self) > self.limit:
