@@ -320,3 +320,24 @@ def test_hidden_plumbing_keeps_parentage(tracing: Any, hide_internal: Any, user_
         "    shout [chain]",
         "      user.shout [None]",
     ]
+
+
+def test_tool_call_with_artifact(tracing: Any) -> None:
+    @tool(response_format="content_and_artifact")
+    def search(query: str) -> tuple[str, list[str]]:
+        """Search and return the raw hits too."""
+        return f"2 hits for {query}", ["hit-1", "hit-2"]
+
+    message = search.invoke(
+        {"name": "search", "args": {"query": "paris"}, "id": "call_42", "type": "tool_call"}
+    )
+    assert message.artifact == ["hit-1", "hit-2"]
+    span = tracing.span("execute_tool search")
+    assert span.attributes[A.GEN_AI_TOOL_CALL_ID] == "call_42"
+    assert span.attributes[A.GEN_AI_TOOL_CALL_RESULT] == "2 hits for paris"
+    assert json.loads(span.attributes[A.OUTPUT_VALUE]) == {
+        "content": "2 hits for paris",
+        "artifact": ["hit-1", "hit-2"],
+    }
+    record = tracing.observation("search")
+    assert record["output"] == {"content": "2 hits for paris", "artifact": ["hit-1", "hit-2"]}
