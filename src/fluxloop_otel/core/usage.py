@@ -30,7 +30,7 @@ class TokenUsage:
         return any(v is not None for v in (self.input_tokens, self.output_tokens, self.total_tokens))
 
 
-def _get(source: Any, key: str) -> Any:
+def field(source: Any, key: str) -> Any:
     """``source[key]`` or ``source.key``; ``None`` when absent or when access raises."""
     if isinstance(source, Mapping):
         return source.get(key)
@@ -42,7 +42,7 @@ def _get(source: Any, key: str) -> Any:
 
 def _first_int(source: Any, names: tuple[str, ...]) -> int | None:
     for name in names:
-        value = _get(source, name)
+        value = field(source, name)
         if isinstance(value, bool):
             continue
         if isinstance(value, int):
@@ -71,12 +71,12 @@ def extract_usage(result: Any) -> TokenUsage | None:
     if result is None or isinstance(result, (str, bytes, int, float, bool, list, tuple)):
         return None
     for key in ("usage", "usage_metadata"):
-        usage = usage_from_counts(_get(result, key))
+        usage = usage_from_counts(field(result, key))
         if usage:
             return usage
-    metadata = _get(result, "response_metadata")
+    metadata = field(result, "response_metadata")
     if metadata is not None:
-        return usage_from_counts(_get(metadata, "token_usage")) or usage_from_counts(_get(metadata, "usage"))
+        return usage_from_counts(field(metadata, "token_usage")) or usage_from_counts(field(metadata, "usage"))
     return None
 
 
@@ -84,13 +84,13 @@ def extract_response_model(result: Any) -> str | None:
     """The model named by a response (``model`` or ``response_metadata.model_name``)."""
     if result is None or isinstance(result, (str, bytes, int, float, bool, list, tuple)):
         return None
-    model = _get(result, "model")
+    model = field(result, "model")
     if isinstance(model, str) and model:
         return model
-    metadata = _get(result, "response_metadata")
+    metadata = field(result, "response_metadata")
     if metadata is not None:
         for key in ("model_name", "model"):
-            model = _get(metadata, key)
+            model = field(metadata, key)
             if isinstance(model, str) and model:
                 return model
     return None

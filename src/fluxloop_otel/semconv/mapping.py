@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from fluxloop_otel.core.usage import TokenUsage, extract_response_model, extract_usage
+from fluxloop_otel.core.usage import TokenUsage, extract_response_model, extract_usage, field
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.observation_types import ObservationType
 from fluxloop_otel.serialization import Serializer
@@ -50,20 +50,11 @@ def model_attributes(model: str, provider: str | None = None, response: bool = F
 
 
 # -- generation --------------------------------------------------------------------------------
-def _get(source: Any, key: str) -> Any:
-    if isinstance(source, Mapping):
-        return source.get(key)
-    try:
-        return getattr(source, key, None)
-    except Exception:
-        return None
-
-
 def _message_role(message: Any) -> str:
-    role = _get(message, "role")
+    role = field(message, "role")
     if isinstance(role, str):
         return role
-    kind = _get(message, "type")  # LangChain messages: human / ai / system / tool
+    kind = field(message, "type")  # LangChain messages: human / ai / system / tool
     return {"human": "user", "ai": "assistant"}.get(kind, kind) if isinstance(kind, str) else "user"
 
 
@@ -71,27 +62,27 @@ def message_parts(message: Any) -> dict[str, Any]:
     """One chat message in the GenAI ``{"role", "parts"}`` shape."""
     if isinstance(message, str):
         return {"role": "user", "parts": [{"type": "text", "content": message}]}
-    content = _get(message, "content")
+    content = field(message, "content")
     parts: list[dict[str, Any]] = []
     if isinstance(content, str):
         if content:
             parts.append({"type": "text", "content": content})
     elif isinstance(content, list):
         for block in content:
-            text = block if isinstance(block, str) else _get(block, "text")
+            text = block if isinstance(block, str) else field(block, "text")
             if isinstance(text, str):
                 parts.append({"type": "text", "content": text})
-    for call in _get(message, "tool_calls") or ():
-        function = _get(call, "function")
+    for call in field(message, "tool_calls") or ():
+        function = field(call, "function")
         parts.append(
             {
                 "type": "tool_call",
-                "id": _get(call, "id"),
-                "name": _get(call, "name") or _get(function, "name"),
-                "arguments": _get(call, "args") or _get(function, "arguments"),
+                "id": field(call, "id"),
+                "name": field(call, "name") or field(function, "name"),
+                "arguments": field(call, "args") or field(function, "arguments"),
             }
         )
-    tool_call_id = _get(message, "tool_call_id")
+    tool_call_id = field(message, "tool_call_id")
     if tool_call_id:
         parts = [{"type": "tool_call_response", "id": tool_call_id, "response": content}]
     return {"role": _message_role(message), "parts": parts}
@@ -101,13 +92,13 @@ def _response_text(result: Any) -> str | None:
     if isinstance(result, str):
         return result
     for key in ("text", "content", "output"):
-        value = _get(result, key)
+        value = field(result, key)
         if isinstance(value, str):
             return value
-    choices = _get(result, "choices")
+    choices = field(result, "choices")
     if isinstance(choices, (list, tuple)) and choices:
-        message = _get(choices[0], "message")
-        value = _get(message, "content") if message is not None else _get(choices[0], "text")
+        message = field(choices[0], "message")
+        value = field(message, "content") if message is not None else field(choices[0], "text")
         if isinstance(value, str):
             return value
     return None
@@ -160,14 +151,14 @@ def generation_output_attributes(result: Any, serializer: Serializer, capture: b
 def _finish_reason(result: Any) -> str | None:
     if result is None or isinstance(result, (str, int, float, bool, list, tuple)):
         return None
-    reason = _get(result, "finish_reason")
+    reason = field(result, "finish_reason")
     if not isinstance(reason, str):
-        choices = _get(result, "choices")
+        choices = field(result, "choices")
         if isinstance(choices, (list, tuple)) and choices:
-            reason = _get(choices[0], "finish_reason")
+            reason = field(choices[0], "finish_reason")
     if not isinstance(reason, str):
-        metadata = _get(result, "response_metadata")
-        reason = _get(metadata, "finish_reason") if metadata is not None else None
+        metadata = field(result, "response_metadata")
+        reason = field(metadata, "finish_reason") if metadata is not None else None
     return reason if isinstance(reason, str) else None
 
 
@@ -195,14 +186,14 @@ def normalize_document(item: Any) -> dict[str, Any]:
     if isinstance(item, str):
         return {"content": item}
     document: dict[str, Any] = {}
-    content = next((v for k in ("page_content", "content", "text") if isinstance(v := _get(item, k), str)), None)
+    content = next((v for k in ("page_content", "content", "text") if isinstance(v := field(item, k), str)), None)
     if content is not None:
         document["content"] = content
-    doc_id = _get(item, "id")
+    doc_id = field(item, "id")
     if doc_id is not None and not isinstance(doc_id, (dict, list)):
         document["id"] = str(doc_id)
-    metadata = _get(item, "metadata")
-    score = _get(item, "score")
+    metadata = field(item, "metadata")
+    score = field(item, "score")
     if score is None and isinstance(metadata, Mapping):
         score = metadata.get("score", metadata.get("relevance_score"))
     if isinstance(score, (int, float)) and not isinstance(score, bool):
