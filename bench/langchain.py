@@ -8,8 +8,15 @@ a two-node LangGraph ``StateGraph``, and a retriever returning 3 documents.
 
 * fluxloop-otel runs with the FluxLoop JSONL processor attached (content capture on) on a
   TracerProvider that also has a do-nothing exporter; each timed batch ends with a
-  ``force_flush()``, so the wall-clock figure includes the JSONL writer's work.
+  ``force_flush()``, so the wall-clock figure includes the JSONL writer's work. The same
+  without the JSONL processor is shown too: the difference is what the writer thread,
+  converting spans next to the traced program, costs it.
 * The peers get the same kind of provider (do-nothing exporter, no JSONL).
+* ``floor`` is the least any callback-based LangChain tracer can cost: a minimal handler,
+  added to every callback manager the same way, that opens one span per run (parented by
+  ``parent_run_id``) with no attributes, no content and no context propagation, on the
+  same provider. A target below the floor's ratio cannot be met by recording spans through
+  LangChain's callbacks and the OpenTelemetry SDK.
 * Each variant runs in its own worker process (instrumented once, as an application
   would be); the parent asks one worker at a time for a timed batch, rotating the order
   every round; medians of caller-thread CPU and wall time; spans per invoke.
@@ -42,6 +49,8 @@ BENCH_VENV = ROOT / ".cache" / "bench-venv"
 PEERS = ("openinference-instrumentation-langchain==0.1.80", "opentelemetry-instrumentation-langchain==0.62.4")
 TARGETS = {"graph": 1.3, "chain": 1.5, "retriever": 1.5}
 FLUXLOOP = "fluxloop-otel (+ JSONL)"
+FLUXLOOP_BARE = "fluxloop-otel (no JSONL)"
+FLOOR = "floor: bare spans"
 OPENINFERENCE = "OpenInference"
 OPENLLMETRY = "OpenLLMetry"
 
@@ -145,18 +154,77 @@ def provider_with(exporter: CountingExporter) -> Any:
     return provider
 
 
+def install_floor_handler(provider: Any) -> None:
+    """The ``floor`` variant: one attribute-less span per LangChain run, nothing else."""
+    import wrapt
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.callbacks.base import BaseCallbackManager
+    from opentelemetry import trace
+
+    tracer = provider.get_tracer("bench.floor")
+    spans: dict[Any, Any] = {}
+
+    def start(run_id: Any, parent_run_id: Any, name: str) -> None:
+        parent = spans.get(parent_run_id)
+        context = trace.set_span_in_context(parent) if parent is not None else None
+        spans[run_id] = tracer.start_span(name, context=context)
+
+    def end(run_id: Any) -> None:
+        span = spans.pop(run_id, None)
+        if span is not None:
+            span.end()
+
+    class BareSpans(BaseCallbackHandler):
+        run_inline = True
+
+        def on_chain_start(self, serialized: Any, inputs: Any, *, run_id: Any, parent_run_id: Any = None, **kw: Any) -> None:
+            start(run_id, parent_run_id, "chain")
+
+        def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: Any, parent_run_id: Any = None, **kw: Any) -> None:
+            start(run_id, parent_run_id, "chat")
+
+        def on_retriever_start(self, serialized: Any, query: Any, *, run_id: Any, parent_run_id: Any = None, **kw: Any) -> None:
+            start(run_id, parent_run_id, "retrieval")
+
+        def on_chain_end(self, outputs: Any, *, run_id: Any, **kw: Any) -> None:
+            end(run_id)
+
+        def on_llm_end(self, response: Any, *, run_id: Any, **kw: Any) -> None:
+            end(run_id)
+
+        def on_retriever_end(self, documents: Any, *, run_id: Any, **kw: Any) -> None:
+            end(run_id)
+
+        on_chain_error = on_llm_error = on_retriever_error = lambda self, error, *, run_id, **kw: end(run_id)
+
+    handler = BareSpans()
+
+    def add_once(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> None:
+        wrapped(*args, **kwargs)
+        if handler not in instance.inheritable_handlers and handler not in instance.handlers:
+            instance.add_handler(handler, True)
+
+    wrapt.wrap_function_wrapper(BaseCallbackManager, "__init__", add_once)
+
+
 def set_up(variant: str, directory: str) -> tuple[CountingExporter | None, Callable[[], Any] | None]:
     """Instrument this process as ``variant``; the span counter and the flush to time with the calls."""
     if variant == "uninstrumented":
         return None, None
     exporter = CountingExporter()
     provider = provider_with(exporter)
-    if variant == FLUXLOOP:
+    if variant in (FLUXLOOP, FLUXLOOP_BARE):
         import fluxloop_otel
 
         # the ordinary configure() path: JSONL processor attached, LangChain instrumented
-        fluxloop_otel.configure(tracer_provider=provider, offline_store_dir=directory, max_queue_size=200_000)
-        return exporter, lambda: fluxloop_otel.force_flush(60)
+        jsonl = variant == FLUXLOOP
+        fluxloop_otel.configure(
+            tracer_provider=provider, offline_store_dir=directory, offline_store_enabled=jsonl, max_queue_size=200_000
+        )
+        return exporter, (lambda: fluxloop_otel.force_flush(60)) if jsonl else None
+    if variant == FLOOR:
+        install_floor_handler(provider)
+        return exporter, None
     if variant == OPENINFERENCE:
         from openinference.instrumentation.langchain import LangChainInstrumentor
 
@@ -254,7 +322,7 @@ def main(argv: Sequence[str]) -> int:
         if options.quick
         else {"chain": 200, "graph": 150, "retriever": 1000}
     )
-    names = ["uninstrumented", FLUXLOOP] + ([] if options.no_peers else [OPENINFERENCE, OPENLLMETRY])
+    names = ["uninstrumented", FLOOR, FLUXLOOP, FLUXLOOP_BARE] + ([] if options.no_peers else [OPENINFERENCE, OPENLLMETRY])
     workers = {name: Worker(name) for name in names}
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; one process per variant, "

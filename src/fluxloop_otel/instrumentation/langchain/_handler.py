@@ -255,10 +255,13 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             _report("on_chain_end", exc)
 
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Any run that failed or stopped (the chain, LLM, tool and retriever error callbacks)."""
         try:
             self._fail(run_id, error)
         except Exception as exc:  # a tracing failure never reaches the chain
-            _report("on_chain_error", exc)
+            _report("on_*_error", exc)
+
+    on_llm_error = on_tool_error = on_retriever_error = on_chain_error
 
     # -- chat models and LLMs ---------------------------------------------------------------------
     def on_chat_model_start(
@@ -347,12 +350,6 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_llm_end", exc)
 
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            self._fail(run_id, error)
-        except Exception as exc:  # a tracing failure never reaches the chain
-            _report("on_llm_error", exc)
-
     # -- tools ------------------------------------------------------------------------------------
     def on_tool_start(
         self,
@@ -392,12 +389,6 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_tool_end", exc)
 
-    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            self._fail(run_id, error)
-        except Exception as exc:  # a tracing failure never reaches the chain
-            _report("on_tool_error", exc)
-
     # -- retrievers -------------------------------------------------------------------------------
     def on_retriever_start(
         self,
@@ -435,12 +426,6 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 run.span.end()
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_retriever_end", exc)
-
-    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            self._fail(run_id, error)
-        except Exception as exc:  # a tracing failure never reaches the chain
-            _report("on_retriever_error", exc)
 
 
 class RunManagerWatch:
