@@ -322,6 +322,29 @@ def test_hidden_plumbing_keeps_parentage(tracing: Any, hide_internal: Any, user_
     ]
 
 
+def test_configure_option_hides_plumbing_and_a_later_call_shows_it_again(tracing: Any) -> None:
+    import fluxloop_otel
+
+    outer = RunnableLambda(lambda question: (prompt_chain() | RunnableLambda(str.upper)).invoke(question))
+    outer = outer.with_config(run_name="outer")
+
+    fluxloop_otel.configure(
+        tracer_provider=tracing.provider, offline_store_dir=str(tracing.directory), langchain_hide_internal=True
+    )
+    outer.invoke({"question": "Capital?"})
+    hidden = kinds(tracing)
+    tracing.exporter.clear()
+
+    fluxloop_otel.configure(tracer_provider=tracing.provider, offline_store_dir=str(tracing.directory))
+    outer.invoke({"question": "Capital?"})
+    shown = kinds(tracing)
+
+    assert "  RunnableSequence [chain]" not in hidden
+    assert "  chat GenericFakeChatModel [generation]" in hidden  # re-parented to the visible ancestor
+    assert "  RunnableSequence [chain]" in shown
+    assert "    chat GenericFakeChatModel [generation]" in shown
+
+
 def test_tool_call_with_artifact(tracing: Any) -> None:
     @tool(response_format="content_and_artifact")
     def search(query: str) -> tuple[str, list[str]]:

@@ -174,6 +174,13 @@ OPTIONS: tuple[Option, ...] = (
         parse_bool,
     ),
     Option(
+        "langchain_hide_internal",
+        False,
+        "Leave LangChain's plumbing runnables (sequences, lambdas, LangGraph channel writes) out of the trace; their children keep their parentage.",
+        ("FLUXLOOP_LANGCHAIN_HIDE_INTERNAL",),
+        parse_bool,
+    ),
+    Option(
         "instrument_threading",
         True,
         "Switch on `opentelemetry-instrumentation-threading` (context crosses threads and pools).",

@@ -247,6 +247,10 @@ def _when_imported(module_name: str, hook: Any) -> None:
         wrapt.register_post_import_hook(hook, module_name)
 
 
+#: Whether configure() (not the user, not opentelemetry-instrument) instrumented LangChain.
+_langchain_instrumented_here = False
+
+
 def _instrument_langchain(_module: Any = None) -> None:
     active = runtime.current
     if active is None or not active.enabled or not active.settings.instrument_langchain:
@@ -255,10 +259,16 @@ def _instrument_langchain(_module: Any = None) -> None:
         from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 
         instrumentor = LangChainInstrumentor()
+        hide = active.settings.langchain_hide_internal
+        global _langchain_instrumented_here
         if not instrumentor.is_instrumented_by_opentelemetry:
             # No provider: the handler takes its tracer from the active runtime at each
             # span start, so later configure() calls (another provider) are followed.
-            instrumentor.instrument()
+            instrumentor.instrument(hide_internal_runnables=hide)
+            _langchain_instrumented_here = True
+        elif _langchain_instrumented_here and instrumentor.handler is not None:
+            # configure() called again; an instrumentor the user set up keeps the user's choice
+            instrumentor.handler.hide_plumbing = hide
     except Exception as exc:
         logger.warning("fluxloop-otel: LangChain instrumentation failed: %r", exc)
 
@@ -268,6 +278,8 @@ def _uninstrument_langchain() -> None:
         return
     from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 
+    global _langchain_instrumented_here
+    _langchain_instrumented_here = False
     instrumentor = LangChainInstrumentor()
     if instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.uninstrument()
