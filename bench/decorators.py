@@ -5,6 +5,8 @@
 (b) is ``tracer.start_as_current_span`` + three ``set_attribute`` calls on the same
 TracerProvider (a do-nothing exporter). The decorators run with the FluxLoop JSONL
 processor attached and content capture on. Variants are interleaved; medians; ratios.
+A last table repeats the sync variants with the JSONL processor off: the decorators' own cost,
+without the writer thread converting spans on the other core.
 Targets (issue 2): decorators <= 1.3x (b); writer >= 50,000 spans/s; RSS flat over 1M spans.
 """
 
@@ -107,6 +109,20 @@ def decorator_costs(rounds: int, calls: int, directory: str) -> None:
     print_table("Per-call cost, async", asynchronous, "(b) bare span in async def", {k: 1.3 for k in asynchronous if k.startswith("@")})
     loop.close()
     fl.force_flush()
+
+    # The same decorators with the JSONL processor off: what they cost the caller by themselves,
+    # without a writer thread converting spans next to it.
+    fl.configure(tracer_provider=provider, offline_store_enabled=False, instrument_langchain=False)
+    without_writer = interleaved(
+        {
+            "(b) bare start_as_current_span + 3 attrs": sync_variant(bare),
+            "@tool   (sync, JSONL off, content on)": sync_variant(tool),
+            "@agent  (sync, JSONL off, content on)": sync_variant(agent),
+        },
+        rounds,
+        calls,
+    )
+    print_table("Per-call cost, sync, JSONL processor off", without_writer, "(b) bare start_as_current_span + 3 attrs", {})
     fl.shutdown()
     provider.shutdown()
 
