@@ -249,6 +249,7 @@ def test_embeddings_sync_async_and_new_subclasses(tracing: Any) -> None:
         "embeddings late-model",
     ]
     assert [s.attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] for s in spans] == [8, 8, 3]
+    assert [s.attributes[A.FLUXLOOP_EMBEDDING_COUNT] for s in spans] == [2, 1, 1]
     assert json.loads(spans[0].attributes[A.OUTPUT_VALUE]) == {"embeddings": 2, "dimensions": 8}
     assert spans[2].attributes[A.GEN_AI_REQUEST_MODEL] == "late-model"
     records = tracing.observations()

@@ -197,7 +197,7 @@ def test_retrieval_and_embedding_attributes(tracing) -> None:
     assert r["retrieval.documents.0.document.content"] == "Paris" and r["retrieval.documents.0.document.score"] == 0.9
     assert r["retrieval.documents.1.document.id"] == "d2"
     e = tracing.span("embeddings emb-3").attributes
-    assert e[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] == 3
+    assert e[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] == 3 and e[A.FLUXLOOP_EMBEDDING_COUNT] == 2
     assert tracing.observation("embed")["output"] == {"embeddings": 2, "dimensions": 3}
     assert tracing.observation("embed")["model"] == "emb-3"
 

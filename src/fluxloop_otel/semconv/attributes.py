@@ -119,6 +119,8 @@ FLUXLOOP_TRACE_EXTERNAL = "fluxloop.trace.external"
 FLUXLOOP_STREAM_CHUNKS = "fluxloop.stream.chunks"
 #: Why a streamed call ended before exhaustion ("closed", "garbage_collected").
 FLUXLOOP_STREAM_END_REASON = "fluxloop.stream.end_reason"
+#: Number of vectors an embedding call returned (no convention has it; kept with content off).
+FLUXLOOP_EMBEDDING_COUNT = "fluxloop.embedding.count"
 #: Set to True on spans whose content could not be serialized or redacted.
 FLUXLOOP_CONTENT_DROPPED = "fluxloop.content.dropped"
 #: Set to True on spans sent to an OTLP backend without their content (``otlp_capture_content=False``).

@@ -256,7 +256,7 @@ def embedding_output_attributes(result: Any) -> dict[str, Any]:
     summary = embedding_output_summary(result)
     if summary is None:
         return {}
-    return {A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT: summary[1]}
+    return {A.FLUXLOOP_EMBEDDING_COUNT: summary[0], A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT: summary[1]}
 
 
 def output_attributes(
