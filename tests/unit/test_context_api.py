@@ -239,3 +239,12 @@ def test_content_capture_switched_off_by_otel_variable(tracing, monkeypatch) -> 
     attributes = tracing.span("chat m").attributes
     assert not any(A.is_content_attribute(key) for key in attributes)
     assert attributes[A.GEN_AI_USAGE_INPUT_TOKENS] == 1  # counts are not content
+
+    @fl.embedding(model="emb-3")
+    def embed(texts: list[str]) -> list[list[float]]:
+        return [[0.1, 0.2] for _ in texts]
+
+    embed(["private", "texts", "here"])
+    embedding = tracing.span("embeddings emb-3").attributes
+    assert not any(A.is_content_attribute(key) for key in embedding)
+    assert embedding[A.FLUXLOOP_EMBEDDING_COUNT] == 3 and embedding[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] == 2
