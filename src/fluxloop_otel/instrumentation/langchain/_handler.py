@@ -127,19 +127,12 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         span_name: str,
         attributes: dict[str, Any],
     ) -> Run:
-        runs = self.runs
-        parent = context_api.get_current()  # the parent's context: see _parent_context
-        if parent_run_id is not None and parent.get(RUN_KEY) != parent_run_id:
-            parent_run = runs.get(parent_run_id)
-            if parent_run is not None:
-                parent = parent_run.context
+        parent = self._parent_context(parent_run_id)
         span = (self.tracer or rt.tracer).start_span(span_name, context=parent, attributes=attributes)
         run = Run(span, parent, kind, name)
         if self._pending:
             run.watch = self._pending.pop(run_id, None)
-        runs[run_id] = run
-        if len(runs) > runs.limit:
-            runs.evict()
+        self.runs.add(run_id, run)
         claim_scope(run_id, run)
         return run
 
