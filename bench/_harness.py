@@ -12,7 +12,7 @@ import gc
 import statistics
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Awaitable, Callable
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,42 @@ def rss_mb() -> float:
     with open("/proc/self/statm") as handle:
         pages = int(handle.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+# -- the baseline every decorator benchmark compares against ----------------------------------------
+def null_processor() -> Any:
+    """A SimpleSpanProcessor over an exporter that does nothing (OTel imported lazily: the
+    LangChain bench imports this module before it re-runs itself in its own venv)."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+
+    class NullExporter(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    return SimpleSpanProcessor(NullExporter())
+
+
+def bare_span(tracer: Any) -> Callable[..., str]:
+    """(b): ``start_as_current_span`` plus three ``set_attribute`` calls around the call."""
+
+    def bare(query: str, limit: int = 1) -> str:
+        with tracer.start_as_current_span("bare") as span:
+            span.set_attribute("a", 1)
+            span.set_attribute("b", "query")
+            span.set_attribute("c", True)
+            return query
+
+    return bare
+
+
+def bare_span_async(tracer: Any) -> Callable[..., Awaitable[str]]:
+    """(b) in an ``async def``."""
+
+    async def abare(query: str, limit: int = 1) -> str:
+        with tracer.start_as_current_span("bare") as span:
+            span.set_attribute("a", 1)
+            span.set_attribute("b", "query")
+            span.set_attribute("c", True)
+            return query
+
+    return abare

@@ -18,42 +18,31 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Sequence
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import Cost, interleaved, per_call, print_table, rss_mb  # noqa: E402
+from _harness import Cost, bare_span, bare_span_async, interleaved, null_processor, per_call, print_table, rss_mb  # noqa: E402
 
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult  # noqa: E402
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 
 import fluxloop_otel as fl  # noqa: E402
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor  # noqa: E402
-
-
-class NullExporter(SpanExporter):
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return SpanExportResult.SUCCESS
 
 
 def decorator_costs(rounds: int, calls: int, directory: str) -> None:
     # (b) runs on a provider with only the do-nothing exporter; the decorators run on an
     # identical provider that also carries fluxloop-otel's JSONL processor.
     bare_provider = TracerProvider()
-    bare_provider.add_span_processor(SimpleSpanProcessor(NullExporter()))
+    bare_provider.add_span_processor(null_processor())
     tracer = bare_provider.get_tracer("bench")
     provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(NullExporter()))
+    provider.add_span_processor(null_processor())
     fl.configure(tracer_provider=provider, offline_store_dir=directory, instrument_langchain=False, max_queue_size=200_000)
 
     def plain(query: str, limit: int = 1) -> str:
         return query
 
-    def bare(query: str, limit: int = 1) -> str:
-        with tracer.start_as_current_span("bare") as span:
-            span.set_attribute("a", 1)
-            span.set_attribute("b", "query")
-            span.set_attribute("c", True)
-            return query
+    bare = bare_span(tracer)
 
     tool = fl.tool()(plain)
     agent = fl.agent()(plain)
@@ -61,12 +50,7 @@ def decorator_costs(rounds: int, calls: int, directory: str) -> None:
     async def aplain(query: str, limit: int = 1) -> str:
         return query
 
-    async def abare(query: str, limit: int = 1) -> str:
-        with tracer.start_as_current_span("bare") as span:
-            span.set_attribute("a", 1)
-            span.set_attribute("b", "query")
-            span.set_attribute("c", True)
-            return query
+    abare = bare_span_async(tracer)
 
     atool = fl.tool()(aplain)
     aagent = fl.agent()(aplain)
@@ -167,7 +151,7 @@ def writer_throughput(spans_count: int, directory: str) -> None:
 def rss_over_spans(total: int, directory: str) -> None:
     """RSS at start/middle/end of ``total`` decorated calls through the JSONL processor."""
     provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(NullExporter()))
+    provider.add_span_processor(null_processor())
     fl.configure(tracer_provider=provider, offline_store_dir=directory, instrument_langchain=False, max_queue_size=50_000)
 
     @fl.tool()

@@ -34,19 +34,15 @@ VARIANTS = {
 
 def worker(variant: str, calls: int) -> None:
     """Runs inside valgrind: warm up, then ``calls`` calls of one variant."""
+    from _harness import bare_span, null_processor
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 
     import fluxloop_otel as fl
 
-    class NullExporter(SpanExporter):
-        def export(self, spans):  # noqa: ANN001, ANN202
-            return SpanExportResult.SUCCESS
-
     bare_provider = TracerProvider()
-    bare_provider.add_span_processor(SimpleSpanProcessor(NullExporter()))
+    bare_provider.add_span_processor(null_processor())
     provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(NullExporter()))
+    provider.add_span_processor(null_processor())
     fl.configure(
         tracer_provider=provider,
         offline_store_dir=tempfile.mkdtemp(),
@@ -57,19 +53,9 @@ def worker(variant: str, calls: int) -> None:
     def plain(query: str, limit: int = 1) -> str:
         return query
 
-    def bare_on(tracer):  # noqa: ANN001, ANN202
-        def bare(query: str, limit: int = 1) -> str:
-            with tracer.start_as_current_span("bare") as span:
-                span.set_attribute("a", 1)
-                span.set_attribute("b", "query")
-                span.set_attribute("c", True)
-                return query
-
-        return bare
-
     functions = {
-        "b": bare_on(bare_provider.get_tracer("bench")),
-        "b_jsonl": bare_on(provider.get_tracer("bench")),
+        "b": bare_span(bare_provider.get_tracer("bench")),
+        "b_jsonl": bare_span(provider.get_tracer("bench")),
         "agent": fl.agent()(plain),
         "tool": fl.tool()(plain),
         "agent_nocontent": fl.agent()(plain),
