@@ -109,6 +109,8 @@ def test_interrupt_then_resume_is_two_linked_traces_in_one_session(tracing: Any,
 
     traces = tracing.traces()  # the FluxLoop files: two traces of one session
     assert [(t["name"], t["session_id"]) for t in traces] == [("approval", f"thread-{mode}")] * 2
+    handler = LangChainInstrumentor().handler
+    assert len(handler.runs) == 0 and handler.book.open_graph_runs() == 0
 
 
 def test_handler_is_a_graph_callback_handler(tracing: Any) -> None:

@@ -79,7 +79,11 @@ def test_interrupt_book_is_bounded_and_keeps_the_innermost_node() -> None:
     assert book.nodes(7, pending) == ["inner"]
     assert book.nodes(7, pending) == []  # read once
     paused = book.paused_root(("thread", "9"))
-    book.resumed(("thread", "9"), paused)
+    book.started("run-a", ("thread", "9"), paused)
+    book.ended("run-a", completed=False)  # a failed resumption: the pause stays
+    assert book.paused_root(("thread", "9")) is paused
+    book.started("run-b", ("thread", "9"), paused)
+    book.ended("run-b", completed=True)
     assert book.paused_root(("thread", "9")) is None
 
 

@@ -53,8 +53,8 @@ _LANGCHAIN_SCOPES = (
     ("langchain_core.retrievers", "BaseRetriever.ainvoke", "scoped_coroutine"),
 )
 _LANGGRAPH_SCOPES = (
-    ("langgraph.pregel.main", "Pregel.stream", "scoped_iterator"),
-    ("langgraph.pregel.main", "Pregel.astream", "scoped_async_iterator"),
+    ("langgraph.pregel.main", "Pregel.stream", "scoped_graph_iterator"),
+    ("langgraph.pregel.main", "Pregel.astream", "scoped_graph_async_iterator"),
 )
 _CONFIG_CONTEXT = ("langchain_core.runnables.config", "_set_config_context")
 _LANGGRAPH_CONFIG_CONTEXT = ("langgraph._internal._runnable", "_set_config_context")
@@ -151,6 +151,12 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         if not self._langgraph_pending or self._config_hook is None:
             return
         self._langgraph_pending = False
+        try:  # LangGraph sends its lifecycle events (interrupt, resume) to graph handlers only
+            from fluxloop_otel.instrumentation.langchain._lifecycle import become_graph_handler
+
+            become_graph_handler(self._handler)
+        except Exception:
+            pass
         try:
             self._wrap(*_LANGGRAPH_CONFIG_CONTEXT, self._config_hook)
             for module_name, name, wrapper in _LANGGRAPH_SCOPES:

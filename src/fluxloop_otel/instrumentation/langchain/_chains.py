@@ -50,6 +50,19 @@ AGENT_NAMES = frozenset({"AgentExecutor"})
 _GRAPH_STEP_TAG = "graph:step:"
 
 
+#: ``create_agent`` middleware hooks that run as graph nodes named ``{middleware}.{hook}``.
+MIDDLEWARE_HOOKS = frozenset({"before_agent", "before_model", "after_model", "after_agent"})
+_CREATE_AGENT = "langchain_create_agent"
+
+
+def middleware_hook(name: str, metadata: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """``(middleware, hook)`` when a LangGraph node run is a ``create_agent`` middleware hook."""
+    if not metadata or metadata.get("ls_integration") != _CREATE_AGENT:
+        return None
+    middleware, _, hook = name.rpartition(".")
+    return (middleware, hook) if middleware and hook in MIDDLEWARE_HOOKS else None
+
+
 def is_plumbing(name: str) -> bool:
     return name in PLUMBING_NAMES or name.startswith(PLUMBING_PREFIXES)
 
@@ -89,6 +102,8 @@ def chain_kind(
     if hide_plumbing and is_child and is_plumbing(name):
         return HIDDEN
     if is_graph_step(tags):
+        if hide_plumbing and middleware_hook(name, metadata) is not None:
+            return HIDDEN
         return NODE
     if metadata and metadata.get("ls_integration") == "langgraph" and "langgraph_node" not in metadata:
         return AGENT  # a compiled graph invoked outside any other graph
@@ -128,6 +143,9 @@ def start_attributes(
             step = metadata.get("langgraph_step")
             if type(step) is int:
                 attributes[A.LANGGRAPH_STEP] = step
+            hook = middleware_hook(name, metadata)
+            if hook is not None:
+                attributes[A.LANGCHAIN_MIDDLEWARE_NAME], attributes[A.LANGCHAIN_MIDDLEWARE_HOOK] = hook
     attributes.update(_content.shared_attributes(tags, metadata, serializer))
     if capture and not is_placeholder(inputs):
         text, mime = _content.encode(inputs, serializer, "input")

@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, ToolMes
 from langchain_core.outputs import ChatGeneration
 
 from fluxloop_otel.core.usage import TokenUsage, usage_from_counts
-from fluxloop_otel.instrumentation.langchain import _content
+from fluxloop_otel.instrumentation.langchain import _content, _tools_bound
 from fluxloop_otel.instrumentation.langchain._runs import Run
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv import mapping
@@ -194,6 +194,10 @@ def start_attributes(
         attributes[A.LLM_MODEL_NAME] = model
     attributes.update(_request_attributes(params, metadata, serializer))
     attributes.update(_content.shared_attributes(tags, metadata, serializer))
+    if capture and params and ("tools" in params or "functions" in params):
+        attributes.update(
+            _tools_bound.tool_attributes(params, lambda value: _content.dumps(value, serializer, "input"))
+        )
     if capture and inputs:
         messages = [message_parts(m) for m in inputs] if chat else [mapping.message_parts(str(inputs[0]))]
         text = _content.dumps(messages, serializer, "input")

@@ -17,6 +17,7 @@ import weakref
 from typing import Any
 
 from fluxloop_otel import _json
+from fluxloop_otel.semconv import attributes as A
 
 #: Longest ``langgraph.graph`` value kept (a huge generated graph is left out, not truncated).
 MAX_STRUCTURE_CHARS = 32_000
@@ -125,9 +126,26 @@ def _add(targets: list[str], goto_value: Any) -> None:
             targets.append(name)
 
 
-def is_parent_command(error: BaseException) -> bool:
-    """Whether a run stopped to hand a ``Command`` to the parent graph (``Command.PARENT``)."""
-    return type(error).__name__ == "ParentCommand"
+_PARENT = "__parent__"  # Command.PARENT
 
 
-__all__ = ["MAX_STRUCTURE_CHARS", "goto", "is_parent_command", "structure"]
+def to_parent(value: Any) -> bool:
+    """Whether ``value`` hands control to the parent graph: a ``ParentCommand`` (what a node
+    raises for ``Command(graph=Command.PARENT)``) or such a ``Command`` (what a tool returns)."""
+    if type(value).__name__ == "ParentCommand":
+        return True
+    return _is_command(value) and getattr(value, "graph", None) == _PARENT
+
+
+def command_attributes(value: Any) -> dict[str, Any] | None:
+    """``langgraph.command.goto`` (and ``langgraph.command.parent``) of an output or error."""
+    target = goto(value)
+    if target is None:
+        return None
+    attributes: dict[str, Any] = {A.LANGGRAPH_COMMAND_GOTO: target}
+    if to_parent(value):
+        attributes[A.LANGGRAPH_COMMAND_PARENT] = True
+    return attributes
+
+
+__all__ = ["MAX_STRUCTURE_CHARS", "command_attributes", "goto", "structure", "to_parent"]

@@ -24,8 +24,15 @@ from opentelemetry.trace import Status, StatusCode
 
 from fluxloop_otel.core import runtime as _runtime
 from fluxloop_otel.core.spans import record_error
-from fluxloop_otel.instrumentation.langchain import _chains, _chat, _retrievers, _tools
-from fluxloop_otel.instrumentation.langchain._propagation import RUN_KEY, claim_scope
+from fluxloop_otel.instrumentation.langchain import _chains, _chat, _content, _graph, _retrievers, _tools
+from fluxloop_otel.instrumentation.langchain._lifecycle import (
+    InterruptBook,
+    interrupt_attributes,
+    is_resume_input,
+    resume_attributes,
+    thread_key,
+)
+from fluxloop_otel.instrumentation.langchain._propagation import RUN_KEY, claim_scope, unclaimed_graph
 from fluxloop_otel.instrumentation.langchain._runs import (
     AGENT,
     CHAIN,
@@ -99,6 +106,8 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         self._pending: dict[UUID, Any] = {}
         #: False once uninstrumented: managers made earlier keep the handler, which then starts nothing.
         self.enabled = True
+        #: LangGraph human-in-the-loop bookkeeping (paused roots per thread, interrupted nodes).
+        self.book = InterruptBook()
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _runtime(self) -> _runtime.Runtime | None:
@@ -126,9 +135,12 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         name: str,
         span_name: str,
         attributes: dict[str, Any],
+        links: Any = None,
     ) -> Run:
         parent = self._parent_context(parent_run_id)
-        span = (self.tracer or rt.tracer).start_span(span_name, context=parent, attributes=attributes)
+        span = (self.tracer or rt.tracer).start_span(
+            span_name, context=parent, attributes=attributes, links=links
+        )
         run = Run(span, parent, kind, name)
         if self._pending:
             run.watch = self._pending.pop(run_id, None)
@@ -190,8 +202,16 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         elif outcome == "interrupt":
             span.set_attribute(A.LANGGRAPH_INTERRUPTED, True)
             span.add_event("langgraph.interrupt")
+            if run.kind == NODE:
+                self.book.node_interrupted(span.get_span_context().trace_id, error, run.name)
+        elif outcome == "bubble":
+            attributes = _graph.command_attributes(error)
+            if attributes:
+                span.set_attributes(attributes)
         elif outcome in ("closed", "cancelled"):
             span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, outcome)
+        if run.kind == AGENT:
+            self.book.ended(run_id, completed=False)
         span.end()
 
     # -- chains, agents, LangGraph nodes -----------------------------------------------------------
@@ -211,7 +231,11 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             if rt is None:
                 return
             name = _chains.run_name(serialized, kwargs, "chain")
-            kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
+            graph = unclaimed_graph()  # a compiled LangGraph graph's own run: an agent
+            if graph is not None:
+                kind = AGENT
+            else:
+                kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
             if kind == HIDDEN:
                 parent = self._parent_context(parent_run_id)
                 self.runs.add(
@@ -219,17 +243,46 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 )
                 return
             if kind == NODE and parent_run_id is not None:
-                graph = self.runs.get(parent_run_id)
-                if graph is not None and graph.owned and graph.kind == CHAIN:
-                    graph.kind = AGENT
-                    _chains.promote_to_agent(graph.span, graph.name, metadata)
+                parent_run = self.runs.get(parent_run_id)
+                if parent_run is not None and parent_run.owned and parent_run.kind == CHAIN:
+                    parent_run.kind = AGENT
+                    _chains.promote_to_agent(parent_run.span, parent_run.name, metadata)
             span_name, attributes = _chains.start_attributes(
                 kind, name, inputs, tags, metadata, rt.serializer, rt.capture_content
             )
-            run = self._open(rt, run_id, parent_run_id, kind, name, span_name, attributes)
+            if graph is None:
+                run = self._open(rt, run_id, parent_run_id, kind, name, span_name, attributes)
+            else:
+                run = self._open_graph(rt, graph, run_id, parent_run_id, name, span_name, attributes, inputs, metadata)
             run.awaiting_input = _chains.is_placeholder(inputs)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_chain_start", exc)
+
+    def _open_graph(
+        self,
+        rt: _runtime.Runtime,
+        graph: Any,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        name: str,
+        span_name: str,
+        attributes: dict[str, Any],
+        inputs: Any,
+        metadata: Mapping[str, Any] | None,
+    ) -> Run:
+        """A LangGraph graph's run: its structure; on a thread, the link to the paused run it resumes."""
+        structure = _graph.structure(graph)
+        if structure is not None:
+            attributes[A.LANGGRAPH_GRAPH] = structure
+        key = thread_key(metadata.get("thread_id")) if metadata else None
+        paused = self.book.paused_root(key) if key is not None and is_resume_input(inputs) else None
+        run = self._open(
+            rt, run_id, parent_run_id, AGENT, name, span_name, attributes,
+            [paused.link()] if paused is not None else None,
+        )
+        if key is not None:
+            self.book.started(run_id, key, paused)
+        return run
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
@@ -242,6 +295,11 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 )
                 if attributes:
                     run.span.set_attributes(attributes)
+                command = _graph.command_attributes(outputs)
+                if command:
+                    run.span.set_attributes(command)
+                if run.kind == AGENT:
+                    self.book.ended(run_id, completed=True)
             finally:
                 run.span.end()
         except Exception as exc:  # a tracing failure never reaches the chain
@@ -375,6 +433,9 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             try:
                 attributes, error = _tools.end_attributes(output, rt.serializer, rt.capture_content)
                 run.span.set_attributes(attributes)
+                command = _graph.command_attributes(output)
+                if command:
+                    run.span.set_attributes(command)
                 if error is not None:
                     run.span.set_status(Status(StatusCode.ERROR, error))
             finally:
@@ -419,6 +480,54 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 run.span.end()
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_retriever_end", exc)
+
+
+    # -- LangGraph lifecycle (``GraphCallbackHandler``) -------------------------------------------
+    def on_interrupt(self, event: Any) -> None:
+        """The graph paused (``GraphInterruptEvent``): recorded on its still-open root run."""
+        try:
+            run = self.runs.get(event.run_id) if event.run_id is not None else None
+            rt = self._runtime()
+            if run is None or not run.owned or rt is None:
+                return
+            span = run.span
+            context = span.get_span_context()
+            nodes = self.book.nodes(context.trace_id, event.interrupts)
+            serializer = rt.serializer
+            attributes = interrupt_attributes(
+                event, nodes, rt.capture_content, lambda value: _content.dumps(value, serializer, "output")
+            )
+            span.set_attributes(attributes)
+            span.add_event(
+                "langgraph.interrupt",
+                {k: v for k, v in attributes.items() if k != A.LANGGRAPH_INTERRUPTED},
+            )
+            graph_run = self.book.graph_run(event.run_id)
+            if graph_run is not None:
+                graph_run.interrupted = True
+                key = thread_key(graph_run.key[0], event.checkpoint_ns)
+                if key is not None:
+                    self.book.paused(key, context, event.checkpoint_id)
+        except Exception as exc:  # a tracing failure never reaches the graph
+            _report("on_interrupt", exc)
+
+    def on_resume(self, event: Any) -> None:
+        """The graph resumed from a checkpoint (``GraphResumeEvent``), before any node ran."""
+        try:
+            run = self.runs.get(event.run_id) if event.run_id is not None else None
+            if run is None or not run.owned or self._runtime() is None:
+                return
+            span = run.span
+            span.set_attributes(resume_attributes(event))
+            graph_run = self.book.graph_run(event.run_id)
+            if graph_run is not None and graph_run.resumes is None:  # not linked at its start
+                paused = self.book.paused_root(thread_key(graph_run.key[0], event.checkpoint_ns))
+                if paused is not None:
+                    graph_run.resumes = paused
+                    link = paused.link()
+                    span.add_link(link.context, link.attributes)
+        except Exception as exc:  # a tracing failure never reaches the graph
+            _report("on_resume", exc)
 
 
 class RunManagerWatch:

@@ -46,6 +46,18 @@ class Paused:
         return Link(self.span_context, attributes)
 
 
+class GraphRun:
+    """A graph run on a thread, between its start and end."""
+
+    __slots__ = ("key", "resumes", "interrupted")
+
+    def __init__(self, key: tuple[str, str], resumes: Paused | None) -> None:
+        self.key = key
+        #: The paused root this run resumes (and links to).
+        self.resumes = resumes
+        self.interrupted = False
+
+
 class _Bounded(OrderedDict):  # type: ignore[type-arg]
     def __init__(self, limit: int) -> None:
         super().__init__()
@@ -77,18 +89,27 @@ class InterruptBook:
         self._nodes = _Bounded(limit)
         self._threads = _Bounded(limit)
 
-    # -- graph roots and their thread ---------------------------------------------------------
-    def started(self, run_id: Hashable, key: tuple[str, str]) -> None:
-        """A graph run with a thread id started (its lifecycle events will name its run id)."""
+    # -- graph runs with a thread ---------------------------------------------------------------
+    def started(self, run_id: Hashable, key: tuple[str, str], resumes: Paused | None = None) -> None:
+        """A graph run on a thread started (its lifecycle events name its run id); ``resumes``:
+        the paused root it links to, if it was linked at its start."""
         with self._lock:
-            self._threads.put(run_id, key)
+            self._threads.put(run_id, GraphRun(key, resumes))
 
-    def ended(self, run_id: Hashable) -> tuple[str, str] | None:
-        with self._lock:
-            return self._threads.pop(run_id, None)  # type: ignore[no-any-return]
+    def open_graph_runs(self) -> int:
+        return len(self._threads)
 
-    def thread_of(self, run_id: Hashable) -> tuple[str, str] | None:
+    def graph_run(self, run_id: Hashable) -> GraphRun | None:
         return self._threads.get(run_id)  # type: ignore[no-any-return]
+
+    def ended(self, run_id: Hashable, completed: bool) -> None:
+        """A graph run ended; if it resumed a paused root and ``completed`` (not paused again,
+        not failed), that pause is answered: later runs on the thread do not link to it."""
+        with self._lock:
+            run = self._threads.pop(run_id, None)
+            if run is not None and completed and run.resumes is not None and not run.interrupted:
+                if self._paused.get(run.key) is run.resumes:
+                    del self._paused[run.key]
 
     # -- nodes that called interrupt() ---------------------------------------------------------
     def node_interrupted(self, trace_id: int, error: BaseException, node: str) -> None:
@@ -116,17 +137,11 @@ class InterruptBook:
             self._paused.put(key, Paused(span_context, checkpoint_id))
 
     def paused_root(self, key: tuple[str, str] | None) -> Paused | None:
-        """The paused root a run resuming ``key`` links to (kept until a resumed run completes,
-        so a failed resumption retried later links to it too)."""
+        """The paused root a run resuming ``key`` links to (kept until a run resuming it
+        completes, so a failed resumption retried later links to it too)."""
         if key is None:
             return None
         return self._paused.get(key)  # type: ignore[no-any-return]
-
-    def resumed(self, key: tuple[str, str], paused: Paused) -> None:
-        """A run that resumed ``paused`` completed: forget it (unless it paused again since)."""
-        with self._lock:
-            if self._paused.get(key) is paused:
-                del self._paused[key]
 
 
 def interrupts_of(error: BaseException) -> Sequence[Any]:
@@ -216,6 +231,7 @@ def become_graph_handler(handler: Any) -> None:
 
 
 __all__ = [
+    "GraphRun",
     "InterruptBook",
     "Paused",
     "become_graph_handler",
