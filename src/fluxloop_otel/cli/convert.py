@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from fluxloop_otel.cli.main import UsageError
-from fluxloop_otel.export.convert import ConvertOptions, Converter, ConvertReport, input_files
+from fluxloop_otel.convert.converter import ConvertOptions, Converter, ConvertReport, input_files
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE
 from fluxloop_otel.export.otlp_json.lines import DEFAULT_MAX_LINE_BYTES, input_size
 from fluxloop_otel.runner.trace_runs import RunCollector, write_converted_experiment

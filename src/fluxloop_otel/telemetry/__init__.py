@@ -21,10 +21,13 @@ from fluxloop_otel.telemetry.records import (
     ToolCall,
     WorkflowInvocation,
 )
+from fluxloop_otel.telemetry.policy import ContentMode, ContentPolicy
 from fluxloop_otel.telemetry.usage import TokenUsage
 
 __all__ = [
     "AgentInvocation",
+    "ContentMode",
+    "ContentPolicy",
     "EmbeddingInvocation",
     "EvaluationInvocation",
     "EventRecord",

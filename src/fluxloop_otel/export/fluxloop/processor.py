@@ -22,11 +22,6 @@ TRACES_FILE = "traces.jsonl"
 DEFAULT_DIRECTORY = "./traces"
 
 
-def default_directory() -> str:
-    """``FLUXLOOP_OFFLINE_DIR``, else ``./traces``."""
-    return os.environ.get("FLUXLOOP_OFFLINE_DIR") or DEFAULT_DIRECTORY
-
-
 def _plain_attributes(span: ReadableSpan) -> dict:
     """A plain-dict copy of the span's attributes.
 
@@ -96,7 +91,7 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
         max_queue_size: int = 20000,
         file_mode: int = 0o600,
     ) -> None:
-        self.directory = os.path.abspath(os.fspath(directory or default_directory()))
+        self.directory = os.path.abspath(os.fspath(directory or DEFAULT_DIRECTORY))
         self.daily_files = daily_files
         self.include_foreign_spans = include_foreign_spans
         self._writer = JsonlWriter(
