@@ -25,7 +25,11 @@ import logging
 import os
 from typing import Any
 
-from opentelemetry.environment_variables import OTEL_LOGS_EXPORTER, OTEL_METRICS_EXPORTER, OTEL_TRACES_EXPORTER
+from opentelemetry.environment_variables import (
+    OTEL_LOGS_EXPORTER,
+    OTEL_METRICS_EXPORTER,
+    OTEL_TRACES_EXPORTER,
+)
 from opentelemetry.instrumentation.distro import BaseDistro
 from opentelemetry.sdk._configuration import _initialize_components, _OTelSDKConfigurator
 from opentelemetry.sdk.environment_variables import (
@@ -74,7 +78,11 @@ class FluxLoopConfigurator(_OTelSDKConfigurator):
     """The standard SDK configuration plus the FluxLoop JSONL processor and guarded exporters."""
 
     def _configure(self, **kwargs: Any) -> None:
-        from fluxloop_otel.config.setup import _resource, _sampler, configure  # the same resource and sampler as configure()
+        from fluxloop_otel.config.setup import (  # the same resource and sampler as configure()
+            _resource,
+            _sampler,
+            configure,
+        )
         from fluxloop_otel.export.otlp import guarded_batch_processor
 
         settings = resolve_settings({})

@@ -23,7 +23,6 @@ from fluxloop_otel.core.arguments import ArgumentBinder
 from fluxloop_otel.core.streams import trace_async_generator, trace_generator
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.observation_types import ObservationType
-from fluxloop_otel.telemetry import attributes as record_attributes
 from fluxloop_otel.telemetry import (
     RECORD_TYPES,
     UNSET,
@@ -34,6 +33,7 @@ from fluxloop_otel.telemetry import (
     ToolCall,
     detach,
 )
+from fluxloop_otel.telemetry import attributes as record_attributes
 
 F = TypeVar("F", bound=Callable[..., Any])
 

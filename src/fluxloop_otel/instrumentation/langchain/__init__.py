@@ -36,8 +36,8 @@ import wrapt
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import unwrap
 
-from fluxloop_otel.config.options import setting_from_environment
 from fluxloop_otel._compat import LANGCHAIN_SET_CONFIG_CONTEXT, LANGGRAPH_SET_CONFIG_CONTEXT
+from fluxloop_otel.config.options import setting_from_environment
 from fluxloop_otel.instrumentation._telemetry import telemetry_from
 from fluxloop_otel.instrumentation.langchain.package import _instruments
 
