@@ -143,7 +143,6 @@ def langgraph_agent() -> Any:
     from langchain_core.tools import tool
     from langgraph.graph import END, START, MessagesState, StateGraph
     from langgraph.prebuilt import ToolNode, tools_condition
-
     from lc_fakes import ToolCallingModel
 
     @fl.tool()
@@ -263,7 +262,7 @@ def test_two_hundred_concurrent_langgraph_runs(big_queue: Any, langgraph_agent: 
     observations = parse_strict(tracing.directory / "observations.jsonl")
     traces = parse_strict(tracing.directory / "traces.jsonl")
     reference_ids = {s.context.trace_id for s in reference_spans}
-    from fluxloop_otel.export.fluxloop.ids import trace_uuid
+    from fluxloop_otel.semconv.ids import trace_uuid
 
     skip = {trace_uuid(t) for t in reference_ids}
     check_records_match_spans(

@@ -15,7 +15,7 @@ from openinference.semconv.trace import (
     SpanAttributes,
 )
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as _gen_ai
-from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.semconv.attributes import error_attributes as _error
 
 # --- OpenTelemetry GenAI ---------------------------------------------------------------
 GEN_AI_OPERATION_NAME = _gen_ai.GEN_AI_OPERATION_NAME
@@ -104,7 +104,7 @@ MIME_JSON = OpenInferenceMimeTypeValues.JSON.value
 MIME_TEXT = OpenInferenceMimeTypeValues.TEXT.value
 
 # --- Errors ------------------------------------------------------------------------------
-ERROR_TYPE = ERROR_TYPE
+ERROR_TYPE = _error.ERROR_TYPE
 
 # --- FluxLoop markers (no convention defines these) --------------------------------------
 #: FluxLoop observation type of a span ("agent", "tool", "generation", ...).
@@ -194,3 +194,7 @@ CONTENT_ATTRIBUTE_PREFIXES: tuple[str, ...] = (
 def is_content_attribute(key: str) -> bool:
     """Whether ``key`` names an attribute that carries user content."""
     return key in CONTENT_ATTRIBUTES or key.startswith(CONTENT_ATTRIBUTE_PREFIXES)
+
+# --- Schema ------------------------------------------------------------------------------------
+#: Semantic-convention schema of fluxloop-otel's tracers (the GenAI names above follow it).
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"

@@ -16,8 +16,8 @@ import threading
 import weakref
 from typing import Any
 
-from fluxloop_otel import _json
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.serialization import jsontext
 
 #: Longest ``langgraph.graph`` value kept (a huge generated graph is left out, not truncated).
 MAX_STRUCTURE_CHARS = 32_000
@@ -62,7 +62,7 @@ def _compute(graph: Any) -> str | None:
             if edge.conditional:
                 item["conditional"] = True
             edges.append(item)
-        text = _json.dumps({"nodes": nodes, "edges": edges})
+        text = jsontext.dumps({"nodes": nodes, "edges": edges})
     except Exception:  # a graph LangGraph cannot draw (or a foreign object): no structure
         return None
     return text if len(text) <= MAX_STRUCTURE_CHARS else None

@@ -20,19 +20,10 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
-from opentelemetry.trace import Status, StatusCode
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from fluxloop_otel.core import runtime as _runtime
-from fluxloop_otel.core.spans import record_error
-from fluxloop_otel.instrumentation.langchain import _chains, _chat, _content, _graph, _retrievers, _tools
-from fluxloop_otel.instrumentation.langchain._lifecycle import (
-    InterruptBook,
-    interrupt_attributes,
-    is_resume_input,
-    resume_attributes,
-    thread_key,
-)
-from fluxloop_otel.instrumentation.langchain._propagation import RUN_KEY, claim_scope, unclaimed_graph
+from fluxloop_otel.instrumentation.langchain import _chains, _chat, _content, _retrievers, _tools
+from fluxloop_otel.instrumentation.langchain._propagation import RUN_KEY, claim_scope
 from fluxloop_otel.instrumentation.langchain._runs import (
     AGENT,
     CHAIN,
@@ -45,6 +36,7 @@ from fluxloop_otel.instrumentation.langchain._runs import (
     RunMap,
 )
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.telemetry import Invocation, Telemetry
 
 logger = logging.getLogger("fluxloop_otel.instrumentation.langchain")
 
@@ -77,11 +69,9 @@ def _outcome(error: BaseException) -> str:
     return "error"
 
 
-def end_evicted(run: Run) -> None:
-    """End the span of a run the bounded map dropped (its end never arrived)."""
-    if run.owned:
-        run.span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, "evicted")
-        run.span.end()
+def _stop_with_reason(telemetry: Telemetry, run: Run, reason: str) -> None:
+    if run.owned and run.record is not None:
+        telemetry.stop(run.record, reason)
 
 
 class FluxLoopCallbackHandler(BaseCallbackHandler):
@@ -94,29 +84,25 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
     ignore_llm = ignore_chain = ignore_agent = ignore_retriever = ignore_chat_model = False
     ignore_retry = ignore_custom_event = True  # nothing to record for these
 
-    def __init__(
-        self, tracer: trace_api.Tracer | None = None, hide_plumbing: bool = False, max_runs: int = 10_000
-    ) -> None:
+    def __init__(self, telemetry: Telemetry, hide_plumbing: bool = False, max_runs: int = 10_000) -> None:
         super().__init__()
-        #: A fixed tracer (``instrument(tracer_provider=...)``), else the active runtime's.
-        self.tracer = tracer
+        #: Where records go (built by the instrumentor from its ``instrument()`` options).
+        self.telemetry = telemetry
         self.hide_plumbing = hide_plumbing
-        self.runs = RunMap(max_runs, on_evict=end_evicted)
+        self.runs = RunMap(max_runs, on_evict=self._evicted)
         #: Async run managers made before their run started (see :meth:`watch`).
         self._pending: dict[UUID, Any] = {}
         #: False once uninstrumented: managers made earlier keep the handler, which then starts nothing.
         self.enabled = True
-        #: LangGraph human-in-the-loop bookkeeping (paused roots per thread, interrupted nodes).
-        self.book = InterruptBook()
 
     # -- plumbing ---------------------------------------------------------------------------------
-    def _runtime(self) -> _runtime.Runtime | None:
-        if not self.enabled:
-            return None
-        rt = _runtime.current
-        if rt is None:
-            rt = _runtime.get()
-        return rt if rt.enabled else None
+    def _active(self) -> bool:
+        """Whether to trace now (instrumented, and not inside ``suppress_instrumentation``)."""
+        return self.enabled and is_instrumentation_enabled()
+
+    def _evicted(self, run: Run) -> None:
+        """End the span of a run the bounded map dropped (its end never arrived)."""
+        _stop_with_reason(self.telemetry, run, "evicted")
 
     def _parent_context(self, parent_run_id: UUID | None) -> context_api.Context:
         """The parent run's context; the current one for roots and inside the parent's own scope."""
@@ -126,34 +112,21 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         parent = self.runs.get(parent_run_id)
         return parent.context if parent is not None else current
 
-    def _open(
-        self,
-        rt: _runtime.Runtime,
-        run_id: UUID,
-        parent_run_id: UUID | None,
-        kind: int,
-        name: str,
-        span_name: str,
-        attributes: dict[str, Any],
-        links: Any = None,
-    ) -> Run:
+    def _open(self, run_id: UUID, parent_run_id: UUID | None, kind: int, record: Invocation) -> Run:
         parent = self._parent_context(parent_run_id)
-        span = (self.tracer or rt.tracer).start_span(
-            span_name, context=parent, attributes=attributes, links=links
-        )
-        run = Run(span, parent, kind, name)
+        span = self.telemetry.start(record, context=parent)
+        run = Run(span, parent, kind, record.name, record=record)
         if self._pending:
             run.watch = self._pending.pop(run_id, None)
         self.runs.add(run_id, run)
         claim_scope(run_id, run)
         return run
 
-    def _close(self, run_id: UUID) -> tuple[Run | None, _runtime.Runtime]:
-        run = self.runs.pop(run_id, None)
-        rt = _runtime.current or _runtime.get()
-        if run is not None and not run.owned:
-            run = None
-        return run, rt
+    def _close(self, run_id: UUID) -> Run | None:
+        run: Run | None = self.runs.pop(run_id, None)
+        if run is not None and (not run.owned or run.record is None):
+            return None
+        return run
 
     def watch(self, run_id: UUID, run_manager: Any) -> None:
         """Called when LangChain makes an async run manager. If the manager is collected while
@@ -184,35 +157,25 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 run is not None
                 and run.watch is reference
                 and self.runs.pop(run_id, None) is run
-                and run.owned
             ):
-                run.span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, "abandoned")
-                run.span.end()
+                _stop_with_reason(self.telemetry, run, "abandoned")
         except Exception:  # a weakref callback: nothing may escape
             pass
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
-        run = self.runs.pop(run_id, None)
-        if run is None or not run.owned:
+        run = self._close(run_id)
+        if run is None:
             return
-        span = run.span
+        record = run.record
         outcome = _outcome(error)
         if outcome == "error":
-            record_error(span, error)
+            self.telemetry.fail(record, error)
         elif outcome == "interrupt":
-            span.set_attribute(A.LANGGRAPH_INTERRUPTED, True)
-            span.add_event("langgraph.interrupt")
-            if run.kind == NODE:
-                self.book.node_interrupted(span.get_span_context().trace_id, error, run.name)
-        elif outcome == "bubble":
-            attributes = _graph.command_attributes(error)
-            if attributes:
-                span.set_attributes(attributes)
-        elif outcome in ("closed", "cancelled"):
-            span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, outcome)
-        if run.kind == AGENT:
-            self.book.ended(run_id, completed=False)
-        span.end()
+            record.end_attributes = {A.LANGGRAPH_INTERRUPTED: True}
+            self.telemetry.note(record, "langgraph.interrupt")
+            self.telemetry.stop(record)
+        else:
+            self.telemetry.stop(record, outcome if outcome in ("closed", "cancelled") else None)
 
     # -- chains, agents, LangGraph nodes -----------------------------------------------------------
     def on_chain_start(
@@ -227,15 +190,10 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         try:
-            rt = self._runtime()
-            if rt is None:
+            if not self._active():
                 return
             name = _chains.run_name(serialized, kwargs, "chain")
-            graph = unclaimed_graph()  # a compiled LangGraph graph's own run: an agent
-            if graph is not None:
-                kind = AGENT
-            else:
-                kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
+            kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
             if kind == HIDDEN:
                 parent = self._parent_context(parent_run_id)
                 self.runs.add(
@@ -243,65 +201,27 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 )
                 return
             if kind == NODE and parent_run_id is not None:
-                parent_run = self.runs.get(parent_run_id)
-                if parent_run is not None and parent_run.owned and parent_run.kind == CHAIN:
-                    parent_run.kind = AGENT
-                    _chains.promote_to_agent(parent_run.span, parent_run.name, metadata)
-            span_name, attributes = _chains.start_attributes(
-                kind, name, inputs, tags, metadata, rt.serializer, rt.capture_content
-            )
-            if graph is None:
-                run = self._open(rt, run_id, parent_run_id, kind, name, span_name, attributes)
-            else:
-                run = self._open_graph(rt, graph, run_id, parent_run_id, name, span_name, attributes, inputs, metadata)
+                graph = self.runs.get(parent_run_id)
+                if graph is not None and graph.owned and graph.kind == CHAIN and graph.record is not None:
+                    graph.kind = AGENT
+                    graph.record = self.telemetry.promote_to_agent(graph.record, _content.session_id(metadata))
+            run = self._open(run_id, parent_run_id, kind, _chains.start_record(kind, name, inputs, tags, metadata))
             run.awaiting_input = _chains.is_placeholder(inputs)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_chain_start", exc)
 
-    def _open_graph(
-        self,
-        rt: _runtime.Runtime,
-        graph: Any,
-        run_id: UUID,
-        parent_run_id: UUID | None,
-        name: str,
-        span_name: str,
-        attributes: dict[str, Any],
-        inputs: Any,
-        metadata: Mapping[str, Any] | None,
-    ) -> Run:
-        """A LangGraph graph's run: its structure; on a thread, the link to the paused run it resumes."""
-        structure = _graph.structure(graph)
-        if structure is not None:
-            attributes[A.LANGGRAPH_GRAPH] = structure
-        key = thread_key(metadata.get("thread_id")) if metadata else None
-        paused = self.book.paused_root(key) if key is not None and is_resume_input(inputs) else None
-        run = self._open(
-            rt, run_id, parent_run_id, AGENT, name, span_name, attributes,
-            [paused.link()] if paused is not None else None,
-        )
-        if key is not None:
-            self.book.started(run_id, key, paused)
-        return run
-
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
-            run, rt = self._close(run_id)
+            run = self._close(run_id)
             if run is None:
                 return
-            try:
-                attributes = _chains.end_attributes(
-                    outputs, kwargs, rt.serializer, rt.capture_content, run.awaiting_input
-                )
-                if attributes:
-                    run.span.set_attributes(attributes)
-                command = _graph.command_attributes(outputs)
-                if command:
-                    run.span.set_attributes(command)
-                if run.kind == AGENT:
-                    self.book.ended(run_id, completed=True)
-            finally:
-                run.span.end()
+            record = run.record
+            record.output = outputs
+            if run.awaiting_input:
+                inputs = kwargs.get("inputs")
+                if inputs is not None and not _chains.is_placeholder(inputs):
+                    record.late_input = inputs
+            self.telemetry.stop(record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_chain_end", exc)
 
@@ -367,17 +287,14 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         kwargs: Mapping[str, Any],
         chat: bool,
     ) -> None:
-        rt = self._runtime()
-        if rt is None:
+        if not self._active():
             return
         name = _chains.run_name(serialized, kwargs, "chat_model" if chat else "llm")
-        span_name, attributes = _chat.start_attributes(
-            name, serialized, inputs, kwargs, tags, metadata, rt.serializer, rt.capture_content, chat
-        )
-        run = self._open(rt, run_id, parent_run_id, LLM, name, span_name, attributes)
+        record = _chat.start_record(name, serialized, inputs, kwargs, tags, metadata, chat)
+        run = self._open(run_id, parent_run_id, LLM, record)
         run.started_ns = time.monotonic_ns()
 
-    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+    def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
             run = self.runs.get(run_id)
             if run is not None:
@@ -389,15 +306,17 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
-            run, rt = self._close(run_id)
+            run = self._close(run_id)
             if run is None:
                 return
+            record = run.record
             try:
-                run.span.set_attributes(
-                    _chat.end_attributes(response, run, rt.serializer, rt.capture_content)
-                )
+                _chat.finish_record(record, response)
+                if run.first_token_ns:
+                    record.time_to_first_chunk = (run.first_token_ns - run.started_ns) / 1e9
+                    record.chunks = run.chunks
             finally:
-                run.span.end()
+                self.telemetry.stop(record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_llm_end", exc)
 
@@ -414,32 +333,23 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         try:
-            rt = self._runtime()
-            if rt is None:
+            if not self._active():
                 return
             name = _chains.run_name(serialized, kwargs, "tool")
-            span_name, attributes = _tools.start_attributes(
-                name, serialized, input_str, kwargs, tags, metadata, rt.serializer, rt.capture_content
-            )
-            self._open(rt, run_id, parent_run_id, TOOL, name, span_name, attributes)
+            record = _tools.start_record(name, serialized, input_str, kwargs, tags, metadata)
+            self._open(run_id, parent_run_id, TOOL, record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_tool_start", exc)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
-            run, rt = self._close(run_id)
+            run = self._close(run_id)
             if run is None:
                 return
             try:
-                attributes, error = _tools.end_attributes(output, rt.serializer, rt.capture_content)
-                run.span.set_attributes(attributes)
-                command = _graph.command_attributes(output)
-                if command:
-                    run.span.set_attributes(command)
-                if error is not None:
-                    run.span.set_status(Status(StatusCode.ERROR, error))
+                _tools.finish_record(run.record, output)
             finally:
-                run.span.end()
+                self.telemetry.stop(run.record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_tool_end", exc)
 
@@ -456,78 +366,22 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         try:
-            rt = self._runtime()
-            if rt is None:
+            if not self._active():
                 return
             name = _chains.run_name(serialized, kwargs, "retriever")
-            span_name, attributes = _retrievers.start_attributes(
-                name, query, tags, metadata, rt.serializer, rt.capture_content
-            )
-            self._open(rt, run_id, parent_run_id, RETRIEVER, name, span_name, attributes)
+            self._open(run_id, parent_run_id, RETRIEVER, _retrievers.start_record(name, query, tags, metadata))
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_retriever_start", exc)
 
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
-            run, rt = self._close(run_id)
+            run = self._close(run_id)
             if run is None:
                 return
-            try:
-                run.span.set_attributes(
-                    _retrievers.end_attributes(documents, rt.serializer, rt.capture_content)
-                )
-            finally:
-                run.span.end()
+            run.record.documents = documents
+            self.telemetry.stop(run.record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_retriever_end", exc)
-
-
-    # -- LangGraph lifecycle (``GraphCallbackHandler``) -------------------------------------------
-    def on_interrupt(self, event: Any) -> None:
-        """The graph paused (``GraphInterruptEvent``): recorded on its still-open root run."""
-        try:
-            run = self.runs.get(event.run_id) if event.run_id is not None else None
-            rt = self._runtime()
-            if run is None or not run.owned or rt is None:
-                return
-            span = run.span
-            context = span.get_span_context()
-            nodes = self.book.nodes(context.trace_id, event.interrupts)
-            serializer = rt.serializer
-            attributes = interrupt_attributes(
-                event, nodes, rt.capture_content, lambda value: _content.dumps(value, serializer, "output")
-            )
-            span.set_attributes(attributes)
-            span.add_event(
-                "langgraph.interrupt",
-                {k: v for k, v in attributes.items() if k != A.LANGGRAPH_INTERRUPTED},
-            )
-            graph_run = self.book.graph_run(event.run_id)
-            if graph_run is not None:
-                graph_run.interrupted = True
-                key = thread_key(graph_run.key[0], event.checkpoint_ns)
-                if key is not None:
-                    self.book.paused(key, context, event.checkpoint_id)
-        except Exception as exc:  # a tracing failure never reaches the graph
-            _report("on_interrupt", exc)
-
-    def on_resume(self, event: Any) -> None:
-        """The graph resumed from a checkpoint (``GraphResumeEvent``), before any node ran."""
-        try:
-            run = self.runs.get(event.run_id) if event.run_id is not None else None
-            if run is None or not run.owned or self._runtime() is None:
-                return
-            span = run.span
-            span.set_attributes(resume_attributes(event))
-            graph_run = self.book.graph_run(event.run_id)
-            if graph_run is not None and graph_run.resumes is None:  # not linked at its start
-                paused = self.book.paused_root(thread_key(graph_run.key[0], event.checkpoint_ns))
-                if paused is not None:
-                    graph_run.resumes = paused
-                    link = paused.link()
-                    span.add_link(link.context, link.attributes)
-        except Exception as exc:  # a tracing failure never reaches the graph
-            _report("on_resume", exc)
 
 
 class RunManagerWatch:
