@@ -30,6 +30,25 @@ LANGCHAIN_SET_CONFIG_CONTEXT = ("langchain_core.runnables.config", "_set_config_
 LANGGRAPH_SET_CONFIG_CONTEXT = ("langgraph._internal._runnable", "_set_config_context")
 
 
+#: LangGraph control-flow classes the LangChain instrumentation recognises by class name (no
+#: LangGraph import needed): ``Command``/``Send`` outputs, ``ParentCommand`` (``args[0]``: the
+#: ``Command``), ``GraphInterrupt`` (``args[0]``: the ``Interrupt`` objects).
+LANGGRAPH_CONTROL_CLASSES = (
+    ("langgraph.types", "Command"),
+    ("langgraph.types", "Send"),
+    ("langgraph.errors", "ParentCommand"),
+    ("langgraph.errors", "GraphInterrupt"),
+)
+
+
+def _langgraph_control_classes() -> bool:
+    for module, name in LANGGRAPH_CONTROL_CLASSES:
+        cls = resolve(module, name)
+        if cls is None or cls.__name__ != name or not cls.__module__.startswith("langgraph"):
+            return False
+    return True
+
+
 def resolve(module: str, attribute: str) -> Any:
     """``module.attribute`` (dotted attribute path) or ``None`` when it does not exist."""
     try:
@@ -46,4 +65,5 @@ PROBES: dict[str, Callable[[], bool]] = {
     "opentelemetry.context._RUNTIME_CONTEXT.detach": lambda: quiet_detach is not _context_api.detach,
     "langchain_core.runnables.config._set_config_context": lambda: callable(resolve(*LANGCHAIN_SET_CONFIG_CONTEXT)),
     "langgraph._internal._runnable._set_config_context": lambda: callable(resolve(*LANGGRAPH_SET_CONFIG_CONTEXT)),
+    "langgraph control-flow classes (recognised by name)": _langgraph_control_classes,
 }

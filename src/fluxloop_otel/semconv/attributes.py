@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from openinference.semconv.trace import (
     DocumentAttributes,
-    ToolAttributes,
     OpenInferenceMimeTypeValues,
     OpenInferenceSpanKindValues,
     SpanAttributes,
+    ToolAttributes,
 )
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as _gen_ai
 from opentelemetry.semconv.attributes import error_attributes as _error

@@ -50,10 +50,10 @@ def content_off(tracing: Any) -> Iterator[Any]:
 def hide_internal(tracing: Any) -> Iterator[Any]:
     instrumentor = LangChainInstrumentor()
     instrumentor.uninstrument()
-    instrumentor.instrument(hide_internal_runnables=True)
+    instrumentor.instrument(tracer_provider=tracing.provider, hide_internal_runnables=True)
     try:
         yield tracing
     finally:
         instrumentor.uninstrument()
-        instrumentor.instrument()
+        instrumentor.instrument(tracer_provider=tracing.provider)
 

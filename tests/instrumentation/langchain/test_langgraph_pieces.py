@@ -13,6 +13,14 @@ from opentelemetry.trace import SpanContext, TraceFlags
 
 from fluxloop_otel.instrumentation.langchain import _graph, _lifecycle, _tools_bound
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.serialization import Serializer
+from fluxloop_otel.telemetry.tool_definitions import tool_definition_attributes
+
+
+def tool_attributes(params: Any) -> dict[str, Any]:
+    """What a chat span gets for the tools in these invocation parameters."""
+    tools = _tools_bound.bound_tools(params)
+    return tool_definition_attributes(tools, Serializer()) if tools else {}
 
 PARAMS = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
 FUNCTION = {"type": "function", "name": "search", "description": "Search.", "parameters": PARAMS}
@@ -32,22 +40,22 @@ def test_tool_definitions_from_every_provider_format() -> None:
         {"function_declarations": [{"name": "search", "description": "Search.", "parameters": PARAMS}]},  # Gemini
     ]
     for raw in formats:
-        attributes = _tools_bound.tool_attributes({"tools": [raw]})
+        attributes = tool_attributes({"tools": [raw]})
         assert json.loads(attributes[A.GEN_AI_TOOL_DEFINITIONS]) == [FUNCTION], raw
         assert json.loads(attributes["llm.tools.0.tool.json_schema"]) == raw
-    converted = _tools_bound.tool_attributes({"tools": [search]})  # a LangChain tool not yet converted
+    converted = tool_attributes({"tools": [search]})  # a LangChain tool not yet converted
     definition = json.loads(converted[A.GEN_AI_TOOL_DEFINITIONS])[0]
     assert (definition["type"], definition["name"], definition["description"]) == ("function", "search", "Search.")
-    builtin = _tools_bound.tool_attributes({"tools": [{"type": "web_search_preview"}, {"type": "bash_20250124", "name": "bash"}]})
+    builtin = tool_attributes({"tools": [{"type": "web_search_preview"}, {"type": "bash_20250124", "name": "bash"}]})
     assert json.loads(builtin[A.GEN_AI_TOOL_DEFINITIONS]) == [
         {"type": "web_search_preview", "name": "web_search_preview"},
         {"type": "bash_20250124", "name": "bash"},
     ]
-    legacy = _tools_bound.tool_attributes({"functions": [{"name": "search", "description": "Search.", "parameters": PARAMS}]})
+    legacy = tool_attributes({"functions": [{"name": "search", "description": "Search.", "parameters": PARAMS}]})
     assert json.loads(legacy[A.GEN_AI_TOOL_DEFINITIONS]) == [FUNCTION]
-    assert _tools_bound.tool_attributes({"tools": []}) == {}
-    assert _tools_bound.tool_attributes({"temperature": 0.1}) == {}
-    assert _tools_bound.tool_attributes(None) == {}
+    assert tool_attributes({"tools": []}) == {}
+    assert tool_attributes({"temperature": 0.1}) == {}
+    assert tool_attributes(None) == {}
 
 
 def test_goto() -> None:
@@ -89,8 +97,8 @@ def test_interrupt_book_is_bounded_and_keeps_the_innermost_node() -> None:
 
 def test_interrupt_attributes() -> None:
     event = type("E", (), {"status": "pending", "checkpoint_id": "cp", "interrupts": (Interrupt("a", id="x"), Interrupt("b", id="y"))})()
-    attributes = _lifecycle.interrupt_attributes(event, ["n1", "n2"], True, json.dumps)
+    attributes = _lifecycle.interrupt_attributes(event, ["n1", "n2"], json.dumps)
     assert attributes[A.LANGGRAPH_INTERRUPT_ID] == ["x", "y"]
     assert attributes[A.LANGGRAPH_INTERRUPT_NODE] == ["n1", "n2"]
     assert json.loads(attributes[A.LANGGRAPH_INTERRUPT_VALUE]) == ["a", "b"]
-    assert A.LANGGRAPH_INTERRUPT_VALUE not in _lifecycle.interrupt_attributes(event, [], False, json.dumps)
+    assert A.LANGGRAPH_INTERRUPT_VALUE not in _lifecycle.interrupt_attributes(event, [], lambda value: None)

@@ -100,7 +100,7 @@ class InterruptBook:
         return len(self._threads)
 
     def graph_run(self, run_id: Hashable) -> GraphRun | None:
-        return self._threads.get(run_id)  # type: ignore[no-any-return]
+        return self._threads.get(run_id)
 
     def ended(self, run_id: Hashable, completed: bool) -> None:
         """A graph run ended; if it resumed a paused root and ``completed`` (not paused again,
@@ -141,7 +141,7 @@ class InterruptBook:
         completes, so a failed resumption retried later links to it too)."""
         if key is None:
             return None
-        return self._paused.get(key)  # type: ignore[no-any-return]
+        return self._paused.get(key)
 
 
 def interrupts_of(error: BaseException) -> Sequence[Any]:
@@ -166,11 +166,9 @@ def one_or_list(values: list[Any]) -> Any:
     return values[0] if len(values) == 1 else values
 
 
-def interrupt_attributes(
-    event: Any, nodes: list[str], capture: bool, encode: Callable[[Any], str]
-) -> dict[str, Any]:
+def interrupt_attributes(event: Any, nodes: list[str], content: Callable[[Any], str | None]) -> dict[str, Any]:
     """Attributes of a root run that paused: ``GraphInterruptEvent`` + the nodes that interrupted.
-    ``encode`` turns the interrupt value(s) into text (the content policy: only with ``capture``)."""
+    ``content`` turns the interrupt value(s) into text under the content policy (``None``: not recorded)."""
     attributes: dict[str, Any] = {A.LANGGRAPH_INTERRUPTED: True}
     status = getattr(event, "status", None)
     if isinstance(status, str):
@@ -184,10 +182,10 @@ def interrupt_attributes(
         attributes[A.LANGGRAPH_INTERRUPT_ID] = one_or_list(ids)
     if nodes:
         attributes[A.LANGGRAPH_INTERRUPT_NODE] = one_or_list(nodes)
-    if capture and interrupts:
-        attributes[A.LANGGRAPH_INTERRUPT_VALUE] = encode(
-            one_or_list([getattr(i, "value", None) for i in interrupts])
-        )
+    if interrupts:
+        value = content(one_or_list([getattr(i, "value", None) for i in interrupts]))
+        if value is not None:
+            attributes[A.LANGGRAPH_INTERRUPT_VALUE] = value
     return attributes
 
 
