@@ -125,3 +125,43 @@ def test_middleware_hooks_hidden_with_hide_internal(hide_internal: Any) -> None:
     assert tree[0] == "invoke_agent weather_agent [agent]"
     assert "  model [chain]" in tree and "    chat scripted-model [generation]" in tree
     assert "  tools [chain]" in tree and "    execute_tool get_weather [tool]" in tree
+
+
+def approval_agent() -> Any:
+    from langchain.agents.middleware import HumanInTheLoopMiddleware
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    return create_agent(
+        ScriptedModel(script=[[{"name": "get_weather", "args": {"city": "Paris"}}], "Answer: {results}"]),
+        [get_weather],
+        middleware=[HumanInTheLoopMiddleware(interrupt_on={"get_weather": True})],
+        checkpointer=InMemorySaver(),
+        name="careful_agent",
+    )
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["steps", "hide_internal"])
+def test_human_in_the_loop_middleware(tracing: Any, hidden: bool, request: pytest.FixtureRequest) -> None:
+    from langgraph.types import Command
+
+    if hidden:
+        request.getfixturevalue("hide_internal")
+    agent = approval_agent()
+    config = {"configurable": {"thread_id": f"hitl-{hidden}"}}
+    paused_result = agent.invoke({"messages": [("user", "Weather in Paris?")]}, config)
+    assert "__interrupt__" in paused_result
+    result = agent.invoke(Command(resume={"decisions": [{"type": "approve"}]}), config)
+    assert result["messages"][-1].content == "Answer: Paris: sunny"
+
+    paused, resumed = sorted((s for s in tracing.spans() if s.parent is None), key=lambda s: s.start_time)
+    assert paused.name == resumed.name == "invoke_agent careful_agent"
+    assert paused.attributes[A.LANGGRAPH_INTERRUPTED] is True
+    assert paused.attributes[A.LANGGRAPH_INTERRUPT_NODE] == "HumanInTheLoopMiddleware.after_model"
+    request_value = json.loads(paused.attributes[A.LANGGRAPH_INTERRUPT_VALUE])
+    assert [a["name"] for a in request_value["action_requests"]] == ["get_weather"]
+    assert [link.context.span_id for link in resumed.links] == [paused.context.span_id]
+    assert resumed.attributes[A.LANGGRAPH_RESUMED] is True
+    tool_span = tracing.span("execute_tool get_weather")
+    assert tool_span.context.trace_id == resumed.context.trace_id
+    hooks = [s for s in tracing.spans() if s.name == "HumanInTheLoopMiddleware.after_model"]
+    assert (not hooks) if hidden else hooks

@@ -29,17 +29,25 @@ _lock = threading.Lock()
 
 def structure(graph: Any) -> str | None:
     """``{"nodes": [...], "edges": [{"source", "target"[, "conditional"]}]}`` of a compiled
-    graph as compact JSON, or ``None`` when it cannot be drawn. Once per graph object."""
+    graph as compact JSON, or ``None`` when it cannot be drawn.
+
+    Computed once per compiled graph: cached on the graph's builder (the ``StateGraph``, shared
+    by the copies ``with_config`` makes, as ``create_agent`` does) or on the graph itself.
+    """
+    key = getattr(graph, "builder", None)
+    if key is None:
+        key = graph
     try:
-        cached = _structures.get(graph, _MISSING)
+        with _lock:
+            cached = _structures.get(key, _MISSING)
     except TypeError:  # not hashable / not weak-referenceable: compute, do not cache
         return _compute(graph)
     if cached is not _MISSING:
-        return cached  # type: ignore[return-value]
+        return cached if isinstance(cached, str) else None
     value = _compute(graph)
     with _lock:
         try:
-            _structures[graph] = value
+            _structures[key] = value
         except TypeError:
             pass
     return value

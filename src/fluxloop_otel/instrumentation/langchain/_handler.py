@@ -35,6 +35,7 @@ from fluxloop_otel.instrumentation.langchain._runs import (
     AGENT,
     CHAIN,
     HIDDEN,
+    HIDDEN_NODE,
     LLM,
     NODE,
     RETRIEVER,
@@ -172,11 +173,15 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             pass
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
-        run = self._close(run_id)
+        run: Run | None = self.runs.pop(run_id, None)
         if run is None:
             return
-        record = run.record
         outcome = _outcome(error)
+        if not run.owned or run.record is None:
+            if run.kind == HIDDEN_NODE and outcome == "interrupt":  # the node that called interrupt()
+                self.book.node_interrupted(run.span.get_span_context().trace_id, error, run.name)
+            return
+        record = run.record
         if run.kind == AGENT:
             self.book.ended(run_id, completed=False)
         if outcome == "error":
@@ -215,9 +220,8 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
             if kind == HIDDEN:
                 parent = self._parent_context(parent_run_id)
-                self.runs.add(
-                    run_id, Run(trace_api.get_current_span(parent), parent, HIDDEN, name, owned=False)
-                )
+                hidden = HIDDEN_NODE if _chains.is_graph_step(tags) else HIDDEN
+                self.runs.add(run_id, Run(trace_api.get_current_span(parent), parent, hidden, name, owned=False))
                 return
             if kind == NODE and parent_run_id is not None:
                 graph_run = self.runs.get(parent_run_id)
