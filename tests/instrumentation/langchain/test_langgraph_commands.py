@@ -144,3 +144,27 @@ def test_handoff_to_a_node_of_the_parent_graph(tracing: Any, mode: str) -> None:
         node = parent_of(spans, agent)
         assert node.attributes[A.LANGGRAPH_NODE] == agent.attributes[A.GEN_AI_AGENT_NAME]
         assert parent_of(spans, node).context.span_id == root.context.span_id
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_node_of_a_subgraph_hands_off_to_the_parent(tracing: Any, mode: str) -> None:
+    def escalate(state: State) -> Command:
+        return Command(goto="finish", graph=Command.PARENT, update={"done": ["escalated"]})
+
+    inner = StateGraph(State)
+    inner.add_node("escalate", escalate)
+    inner.add_edge(START, "escalate")
+    outer = StateGraph(State)
+    outer.add_node("triage", inner.compile(name="triage_team"), destinations=("finish",))
+    outer.add_node("finish", finish)
+    outer.add_edge(START, "triage")
+    result = run(outer.compile(name="desk"), {"items": [], "done": []}, None, mode)
+    assert result["done"] == ["escalated", "finish"]
+    spans = tracing.spans()
+    assert all(s.status.status_code != StatusCode.ERROR for s in spans)
+    for name in ("escalate", "invoke_agent triage_team"):
+        span = tracing.span(name)
+        assert span.attributes[A.LANGGRAPH_COMMAND_GOTO] == "finish"
+        assert span.attributes[A.LANGGRAPH_COMMAND_PARENT] is True
+    finish_span = tracing.span("finish")
+    assert parent_of(spans, finish_span).name == "invoke_agent desk"
