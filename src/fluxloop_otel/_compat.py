@@ -49,6 +49,19 @@ def _langgraph_control_classes() -> bool:
     return True
 
 
+#: (module, attribute) of the LangSmith ``traceable`` LangChain 1.x ``create_agent`` decorates
+#: its ``wrap_*`` middleware hooks with (looked up in the module when an agent is built).
+LANGCHAIN_AGENT_TRACEABLE = ("langchain.agents.factory", "traceable")
+
+
+def _agent_traceable() -> bool:
+    try:
+        importlib.import_module(LANGCHAIN_AGENT_TRACEABLE[0])
+    except ImportError:  # no LangChain 1.x: nothing relied on
+        return True
+    return callable(resolve(*LANGCHAIN_AGENT_TRACEABLE))
+
+
 def resolve(module: str, attribute: str) -> Any:
     """``module.attribute`` (dotted attribute path) or ``None`` when it does not exist."""
     try:
@@ -66,4 +79,5 @@ PROBES: dict[str, Callable[[], bool]] = {
     "langchain_core.runnables.config._set_config_context": lambda: callable(resolve(*LANGCHAIN_SET_CONFIG_CONTEXT)),
     "langgraph._internal._runnable._set_config_context": lambda: callable(resolve(*LANGGRAPH_SET_CONFIG_CONTEXT)),
     "langgraph control-flow classes (recognised by name)": _langgraph_control_classes,
+    "langchain.agents.factory.traceable": _agent_traceable,
 }

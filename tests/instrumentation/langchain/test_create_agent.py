@@ -165,3 +165,47 @@ def test_human_in_the_loop_middleware(tracing: Any, hidden: bool, request: pytes
     assert tool_span.context.trace_id == resumed.context.trace_id
     hooks = [s for s in tracing.spans() if s.name == "HumanInTheLoopMiddleware.after_model"]
     assert (not hooks) if hidden else hooks
+
+
+class Guard(AgentMiddleware):
+    """A middleware with ``wrap_*`` hooks (not graph nodes: ``create_agent`` calls them around each call)."""
+
+    def wrap_model_call(self, request: Any, handler: Any) -> Any:
+        return handler(request)
+
+    async def awrap_model_call(self, request: Any, handler: Any) -> Any:
+        return await handler(request)
+
+    def wrap_tool_call(self, request: Any, handler: Any) -> Any:
+        return handler(request)
+
+    async def awrap_tool_call(self, request: Any, handler: Any) -> Any:
+        return await handler(request)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_wrap_middleware_hooks_are_steps_around_the_calls(tracing: Any, mode: str) -> None:
+    run(weather_agent((Guard(),)), {"messages": [("user", "Weather in Paris?")]}, None, mode)
+    spans = tracing.spans()
+    prefix = "Guard.a" if mode.startswith("a") else "Guard."
+    model_hooks = named(spans, f"{prefix}wrap_model_call")
+    tool_hooks = named(spans, f"{prefix}wrap_tool_call")
+    assert len(model_hooks) == 2 and len(tool_hooks) == 1
+    for hook in model_hooks + tool_hooks:
+        assert hook.attributes[A.FLUXLOOP_OBSERVATION_TYPE] == "chain"
+        assert hook.attributes[A.LANGCHAIN_MIDDLEWARE_NAME] == "Guard"
+        assert hook.attributes[A.LANGCHAIN_MIDDLEWARE_HOOK] == hook.name.split(".")[1]
+    for chat in named(spans, "chat scripted-model"):  # the model call runs inside the hook
+        hook = parent_of(spans, chat)
+        assert hook.name == f"{prefix}wrap_model_call"
+        assert parent_of(spans, hook).name == "model"
+    tool_span = tracing.span("execute_tool get_weather")
+    assert parent_of(spans, tool_span).name == f"{prefix}wrap_tool_call"
+    assert parent_of(spans, parent_of(spans, tool_span)).name == "tools"
+
+
+def test_wrap_middleware_hooks_hidden_with_hide_internal(hide_internal: Any) -> None:
+    weather_agent((Guard(),)).invoke({"messages": [("user", "Weather in Paris?")]})
+    spans = hide_internal.spans()
+    assert not [s.name for s in spans if s.name.startswith("Guard.")]
+    assert parent_of(spans, hide_internal.span("execute_tool get_weather")).name == "tools"
