@@ -77,6 +77,11 @@ def _outcome(error: BaseException) -> str:
     return "error"
 
 
+def _add_end_attributes(record: Invocation, attributes: dict[str, Any] | None) -> None:
+    if attributes:
+        record.end_attributes = {**record.end_attributes, **attributes} if record.end_attributes else attributes
+
+
 def _stop_with_reason(telemetry: Telemetry, run: Run, reason: str) -> None:
     if run.owned and run.record is not None:
         telemetry.stop(run.record, reason)
@@ -194,7 +199,7 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             self.telemetry.stop(record)
         else:
             if outcome == "bubble":  # Command(graph=Command.PARENT): a handoff to the parent graph
-                record.end_attributes = _graph.command_attributes(error)
+                _add_end_attributes(record, _graph.command_attributes(error))
             self.telemetry.stop(record, outcome if outcome in ("closed", "cancelled") else None)
 
     # -- chains, agents, LangGraph nodes -----------------------------------------------------------
@@ -264,7 +269,7 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 if inputs is not None and not _chains.is_placeholder(inputs):
                     record.late_input = inputs
             if type(outputs) is not dict:  # a Command or a list of Send: where it routes
-                record.end_attributes = _graph.command_attributes(outputs)
+                _add_end_attributes(record, _graph.command_attributes(outputs))
             if run.kind == AGENT:
                 self.book.ended(run_id, completed=True)
             self.telemetry.stop(record)
@@ -394,7 +399,7 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 return
             try:
                 _tools.finish_record(run.record, output)
-                run.record.end_attributes = _graph.command_attributes(output)  # a handoff tool's Command
+                _add_end_attributes(run.record, _graph.command_attributes(output))  # a handoff tool's Command
             finally:
                 self.telemetry.stop(run.record)
         except Exception as exc:  # a tracing failure never reaches the chain
@@ -429,7 +434,6 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             self.telemetry.stop(run.record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_retriever_end", exc)
-
 
     # -- LangGraph lifecycle (``GraphCallbackHandler``) -------------------------------------------
     def on_interrupt(self, event: Any) -> None:
