@@ -195,3 +195,29 @@ def test_a_new_input_on_a_paused_thread_is_not_a_resumption(tracing: Any) -> Non
     paused, fresh = roots(tracing)
     assert not fresh.links
     assert A.LANGGRAPH_RESUMED not in fresh.attributes
+
+
+@pytest.mark.parametrize("mode", ["invoke", "astream"])
+def test_static_interrupt_before_a_node_resumed_with_none(tracing: Any, mode: str) -> None:
+    """``interrupt_before``: LangGraph pauses before the node; ``invoke(None)`` resumes (no
+    ``Command``): the link is made when LangGraph reports the resume."""
+    graph = StateGraph(State)
+    graph.add_node("draft", lambda state: {"answers": ["draft"]})
+    graph.add_node("publish", lambda state: {"answers": ["published"]})
+    graph.add_edge(START, "draft")
+    graph.add_edge("draft", "publish")
+    graph.add_edge("publish", END)
+    app = graph.compile(checkpointer=InMemorySaver(), interrupt_before=["publish"], name="gated")
+    config = {"configurable": {"thread_id": f"t-static-{mode}"}}
+    run(app, {"question": "?", "answers": []}, config, mode)
+    assert app.get_state(config).next == ("publish",)
+    run(app, None, config, mode)
+    assert app.get_state(config).values["answers"] == ["draft", "published"]
+
+    paused, resumed = roots(tracing)
+    assert paused.attributes[A.LANGGRAPH_INTERRUPTED] is True
+    assert paused.attributes[A.LANGGRAPH_STATUS] == "interrupt_before"
+    assert A.LANGGRAPH_INTERRUPT_NODE not in paused.attributes  # no node ran interrupt()
+    assert [link.context.span_id for link in resumed.links] == [paused.context.span_id]
+    assert resumed.attributes[A.LANGGRAPH_RESUMED] is True
+    assert resumed.attributes[A.SESSION_ID] == paused.attributes[A.SESSION_ID]
