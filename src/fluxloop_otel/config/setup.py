@@ -220,14 +220,9 @@ def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanP
 
 def _activate_integrations(settings: Settings, provider: Any) -> None:
     if settings.instrument_threading:
-        try:
-            from opentelemetry.instrumentation.threading import ThreadingInstrumentor
+        from fluxloop_otel.config.threads import instrument_threads
 
-            instrumentor = ThreadingInstrumentor()
-            if not instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.instrument()
-        except Exception as exc:  # never fail configure() over an optional integration
-            logger.warning("fluxloop-otel: threading instrumentation unavailable: %r", exc)
+        instrument_threads()
     if settings.instrument_langchain:
         # Instrument when the application imports langchain-core (now, if it already has):
         # programs that never use LangChain never pay for importing it.
