@@ -22,12 +22,33 @@ from fluxloop_otel.core.observation import ObservationData
 from fluxloop_otel.core.usage import TokenUsage
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
 from fluxloop_otel.integrations import fluxloop_sdk as _fluxloop_sdk
+from fluxloop_otel.sdk_compat import (
+    FluxLoopClient,
+    FluxLoopContext,
+    ObservationLevel,
+    ScoreDataType,
+    TraceStatus,
+    get_config,
+    reset_config,
+)
 from fluxloop_otel.recording import disable_recording, enable_recording, record_call_args, set_recording_options
 from fluxloop_otel.semconv.observation_types import ObservationType
 from fluxloop_otel.version import __version__
 
 __all__ = [
+    "ExperimentConfig",
+    "FluxLoopClient",
+    "FluxLoopContext",
     "FluxLoopJsonlSpanProcessor",
+    "Observation",
+    "ObservationLevel",
+    "PersonaConfig",
+    "RunnerConfig",
+    "Score",
+    "ScoreDataType",
+    "Trace",
+    "TraceStatus",
+    "VariationStrategy",
     "ObservationData",
     "ObservationType",
     "Settings",
@@ -42,12 +63,14 @@ __all__ = [
     "enable_recording",
     "event",
     "force_flush",
+    "get_config",
     "get_current_context",
     "instrument",
     "load_env",
     "observe",
     "prompt",
     "record_call_args",
+    "reset_config",
     "retrieval",
     "set_model",
     "set_recording_options",
@@ -56,6 +79,19 @@ __all__ = [
     "tool",
     "trace",
 ]
+
+
+
+def __getattr__(name: str) -> object:
+    """The FluxLoop SDK's pydantic models (``Trace``, ``ExperimentConfig``, ...), loaded on first use."""
+    from fluxloop_otel.sdk_compat import LAZY_MODELS, load_model
+
+    if name in LAZY_MODELS:
+        value = load_model(name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'fluxloop_otel' has no attribute {name!r}")
+
 
 # Spans made inside a FluxLoop SDK instrument() block (fluxloop run experiment) join its trace.
 _fluxloop_sdk.install()
