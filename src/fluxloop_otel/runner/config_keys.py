@@ -44,6 +44,8 @@ def _where(container: Any, key: Any, path: str) -> str:
 
 def _suggestion(key: str, known: frozenset[str]) -> str:
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    if not close and len(key) >= 4:  # a shortened name: timeout -> timeout_seconds
+        close = sorted(k for k in known if k.startswith(key + "_") or k.endswith("_" + key))[:1]
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
