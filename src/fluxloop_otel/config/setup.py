@@ -97,8 +97,10 @@ def _apply_recording(settings: Settings) -> None:
 
 
 def _apply(settings: Settings, options: dict[str, Any]) -> None:
-    if settings.debug:
-        logging.getLogger("fluxloop_otel").setLevel(logging.DEBUG)
+    from fluxloop_otel.config import diagnostics, signals
+
+    diagnostics.apply_debug(bool(settings.debug))
+    signals.apply_environment()
     serializer = Serializer(
         max_chars=settings.max_content_chars,
         masker=SecretMasker(settings.secret_keys, enabled=settings.mask_secrets),
@@ -117,6 +119,7 @@ def _apply(settings: Settings, options: dict[str, Any]) -> None:
     runtime.install(runtime.Runtime(settings, tracer, serializer))
     _activate_integrations(settings, provider)
     logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.values.items() if k != "redact"})
+    diagnostics.log_destinations(settings, fanout.processors)
 
 
 def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
