@@ -14,6 +14,7 @@ writes FluxLoop JSONL (``observations.jsonl`` / ``traces.jsonl``) for ``fluxloop
 
 from fluxloop_otel.config.dotenv import load_env
 from fluxloop_otel.config.options import Settings
+from fluxloop_otel.config.signals import flush_on_sigterm
 from fluxloop_otel.config.setup import configure, current_settings, force_flush, shutdown
 from fluxloop_otel.core.context import TraceContext, event, get_current_context, set_model, set_usage
 from fluxloop_otel.core.decorators import agent, embedding, observe, prompt, retrieval, tool, trace
@@ -62,6 +63,7 @@ __all__ = [
     "embedding",
     "enable_recording",
     "event",
+    "flush_on_sigterm",
     "force_flush",
     "get_config",
     "get_current_context",
