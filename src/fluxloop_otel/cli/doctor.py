@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import logging
 import os
 import socket
 import time
@@ -53,7 +54,7 @@ def source_of(option: Option, environ: dict[str, str] | os._Environ[str]) -> tup
     """``(source, problem)`` of one option's value: the variable that set it, or ``default``."""
     for variable in option.env:
         raw = environ.get(variable)
-        if raw is None or (raw == "" and option.name not in ("enabled",) and not _is_bool(option)):
+        if raw is None or (raw == "" and not _is_bool(option)):  # as config.options reads them
             continue
         if option.parse is not None:
             try:
@@ -206,10 +207,13 @@ def run(args: argparse.Namespace) -> int:
         load_env(readable_file(args.env_file, ".env file"), override=False, refresh_config=False)
     console = Console(highlight=False, soft_wrap=True)
     report = Report()
-    import logging
-
-    logging.getLogger("fluxloop_otel").setLevel(logging.ERROR)  # invalid values are reported below instead
-    settings = resolve_settings({})
+    logger = logging.getLogger("fluxloop_otel")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # invalid values are reported below instead of logged
+    try:
+        settings = resolve_settings({})
+    finally:
+        logger.setLevel(level)
     for title, lines in (
         ("settings (value, and where it came from)", _settings_lines(settings, report)),
         ("where traces go", _files_section(settings, report)),
