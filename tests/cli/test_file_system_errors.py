@@ -182,6 +182,15 @@ def test_convert_unreadable_input_directory_is_named(cli, world: Path, spans: Pa
     assert "no input files found" not in line
 
 
+def test_convert_unreadable_top_level_input_directory(cli, world: Path) -> None:
+    directory = world / "collected"
+    directory.mkdir()
+    (directory / "a.json").write_text(OTLP_LINE + "\n")
+    directory.chmod(0o000)
+    line = _one_line(cli("convert", str(directory), "-o", "out"), str(directory), "cannot read input directory: Permission denied")
+    assert "no input files found" not in line
+
+
 def test_convert_fifo_input(cli, world: Path) -> None:
     os.mkfifo(world / "spans.json")
     _one_line(cli("convert", str(world / "spans.json"), "-o", "out", timeout=20), "spans.json", "is a FIFO")
