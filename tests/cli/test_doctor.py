@@ -46,15 +46,23 @@ def _doctor(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_settings_sources_files_and_instrumentations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_settings_sources_files_and_instrumentations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     monkeypatch.setenv("FLUXLOOP_OFFLINE_DIR", str(tmp_path))
     monkeypatch.setenv("FLUXLOOP_SAMPLE_RATE", "0.25")
     monkeypatch.setenv("OTEL_SERVICE_NAME", "support-agent")
     (tmp_path / "observations.jsonl").write_text("{}\n")
     code, out = _doctor(capsys)
     assert code == 0, out
-    assert any(line.split()[:2] == ["sample_rate", "0.25"] and line.endswith("from FLUXLOOP_SAMPLE_RATE") for line in out.splitlines())
-    assert any("service_name" in line and "'support-agent'" in line and line.endswith("from OTEL_SERVICE_NAME") for line in out.splitlines())
+    assert any(
+        line.split()[:2] == ["sample_rate", "0.25"] and line.endswith("from FLUXLOOP_SAMPLE_RATE")
+        for line in out.splitlines()
+    )
+    assert any(
+        "service_name" in line and "'support-agent'" in line and line.endswith("from OTEL_SERVICE_NAME")
+        for line in out.splitlines()
+    )
     assert any(line.split()[0] == "batch_size" and line.endswith("from default") for line in out.splitlines())
     assert f"FluxLoop JSONL files: {tmp_path}/{{observations.jsonl, traces.jsonl}}" in out
     assert "observations.jsonl: 3 bytes" in out
@@ -62,7 +70,9 @@ def test_settings_sources_files_and_instrumentations(tmp_path: Path, monkeypatch
     assert "OTLP export: off" in out and "no problems found" in out
 
 
-def test_invalid_values_and_an_endpoint_that_is_down_are_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_invalid_values_and_an_endpoint_that_is_down_are_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     port = _refused_port()
     monkeypatch.setenv("FLUXLOOP_OFFLINE_DIR", str(tmp_path))
     monkeypatch.setenv("FLUXLOOP_BATCH_SIZE", "many")
@@ -75,7 +85,9 @@ def test_invalid_values_and_an_endpoint_that_is_down_are_problems(tmp_path: Path
 
 
 @pytest.mark.parametrize("path, answers", [("", True), ("/elsewhere", False)])
-def test_a_live_http_endpoint_answers(otlp_http: str, path: str, answers: bool, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_a_live_http_endpoint_answers(
+    otlp_http: str, path: str, answers: bool, tmp_path: Path, monkeypatch, capsys
+) -> None:
     monkeypatch.setenv("FLUXLOOP_OFFLINE_DIR", str(tmp_path))
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp_http + path)
     code, out = _doctor(capsys)

@@ -31,7 +31,9 @@ OTLP_LINE = json.dumps(
                                 "name": "invoke_agent bot",
                                 "startTimeUnixNano": "1700000000000000000",
                                 "endTimeUnixNano": "1700000001000000000",
-                                "attributes": [{"key": "fluxloop.observation.type", "value": {"stringValue": "agent"}}],
+                                "attributes": [
+                                    {"key": "fluxloop.observation.type", "value": {"stringValue": "agent"}}
+                                ],
                             }
                         ]
                     }
@@ -116,14 +118,20 @@ def test_run_works_as_the_unprivileged_user(cli, project: Path) -> None:
 
 def test_run_missing_inputs_and_config(cli, project: Path) -> None:
     _one_line(cli("run", "agent:run", "--inputs", "nope.txt"), "nope.txt", "file not found")
-    _one_line(cli("run", "agent:run", "--inputs", "inputs.txt", "--config", "nope.yaml"), "nope.yaml", "not found")
+    _one_line(
+        cli("run", "agent:run", "--inputs", "inputs.txt", "--config", "nope.yaml"), "nope.yaml", "not found"
+    )
 
 
 def test_run_unreadable_config_and_inputs(cli, project: Path) -> None:
     config = project / "simulation.yaml"
     config.write_text("name: x\n")
     config.chmod(0o000)
-    _one_line(cli("run", "agent:run", "--inputs", "inputs.txt", "--config", str(config)), "simulation.yaml", "Permission denied")
+    _one_line(
+        cli("run", "agent:run", "--inputs", "inputs.txt", "--config", str(config)),
+        "simulation.yaml",
+        "Permission denied",
+    )
     (project / "inputs.txt").chmod(0o000)
     _one_line(cli("run", "agent:run", "--inputs", "inputs.txt"), "inputs.txt", "Permission denied")
 
@@ -135,18 +143,31 @@ def test_run_directory_where_a_file_is_expected(cli, project: Path) -> None:
 
 def test_run_fifo_inputs_and_config(cli, project: Path) -> None:
     os.mkfifo(project / "inputs.fifo")
-    _one_line(cli("run", "agent:run", "--inputs", "inputs.fifo", timeout=20), "inputs.fifo", "is a FIFO", "--inputs -")
+    _one_line(
+        cli("run", "agent:run", "--inputs", "inputs.fifo", timeout=20),
+        "inputs.fifo",
+        "is a FIFO",
+        "--inputs -",
+    )
     os.mkfifo(project / "config.yaml")
-    _one_line(cli("run", "agent:run", "--inputs", "inputs.txt", "--config", "config.yaml", timeout=20), "config.yaml", "is a FIFO")
+    _one_line(
+        cli("run", "agent:run", "--inputs", "inputs.txt", "--config", "config.yaml", timeout=20),
+        "config.yaml",
+        "is a FIFO",
+    )
 
 
 def test_run_unwritable_experiments_directory(cli, project: Path) -> None:
     out = project / "locked"
     out.mkdir()
     out.chmod(0o755)  # owned by root: nobody cannot write
-    _one_line(cli("run", "agent:run", "--inputs", "inputs.txt", "--output", str(out)), str(out), "not writable")
     _one_line(
-        cli("run", "agent:run", "--inputs", "inputs.txt", "--output", str(out / "sub")), str(out / "sub"), "cannot be created"
+        cli("run", "agent:run", "--inputs", "inputs.txt", "--output", str(out)), str(out), "not writable"
+    )
+    _one_line(
+        cli("run", "agent:run", "--inputs", "inputs.txt", "--output", str(out / "sub")),
+        str(out / "sub"),
+        "cannot be created",
     )
     assert not list(out.iterdir())
 
@@ -187,7 +208,11 @@ def test_convert_unreadable_top_level_input_directory(cli, world: Path) -> None:
     directory.mkdir()
     (directory / "a.json").write_text(OTLP_LINE + "\n")
     directory.chmod(0o000)
-    line = _one_line(cli("convert", str(directory), "-o", "out"), str(directory), "cannot read input directory: Permission denied")
+    line = _one_line(
+        cli("convert", str(directory), "-o", "out"),
+        str(directory),
+        "cannot read input directory: Permission denied",
+    )
     assert "no input files found" not in line
 
 
@@ -216,7 +241,9 @@ def test_convert_unwritable_output_blames_the_output(cli, world: Path, spans: Pa
     assert "in.json" not in line and "malformed" not in line
 
 
-def test_convert_output_file_that_cannot_be_opened_is_not_an_input_problem(cli, world: Path, spans: Path) -> None:
+def test_convert_output_file_that_cannot_be_opened_is_not_an_input_problem(
+    cli, world: Path, spans: Path
+) -> None:
     """The check passes (a regular file) but opening it fails: the output is blamed, not in.json."""
     out = world / "out"
     out.mkdir()
@@ -224,7 +251,7 @@ def test_convert_output_file_that_cannot_be_opened_is_not_an_input_problem(cli, 
     (out / "observations.jsonl").write_text("")
     (out / "observations.jsonl").chmod(0o444)  # root's: nobody cannot append
     run = cli("convert", str(spans), "-o", str(out), "--append", "-q")
-    line = _one_line(run, "observations.jsonl", "cannot write: Permission denied")
+    _one_line(run, "observations.jsonl", "cannot write: Permission denied")
     assert "in.json" not in run.stderr and "malformed" not in run.stderr and "span(s)" not in run.stdout
 
 

@@ -21,7 +21,9 @@ def _copy_fixture(directory: Path) -> None:
 def test_experiment_directory_written_by_run_has_real_headers(cli, world: Path) -> None:
     (world / "agent.py").write_text("def run(input):\n    return input[::-1]\n")
     (world / "inputs.txt").write_text("first question\nsecond question\n")
-    assert cli("run", "agent:run", "--inputs", "inputs.txt", "--output", "out", "--no-progress").returncode == 0
+    assert (
+        cli("run", "agent:run", "--inputs", "inputs.txt", "--output", "out", "--no-progress").returncode == 0
+    )
     experiment = next((world / "out").glob("exp_*"))
     shown = cli("show", str(experiment), "--last", "0")
     assert shown.returncode == 0, shown.stderr

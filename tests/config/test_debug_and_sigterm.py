@@ -23,13 +23,22 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def test_debug_prints_to_stderr_by_itself(tmp_path: Path) -> None:
-    script = "import fluxloop_otel as f\nf.configure(debug=True)\n\n@f.tool\ndef t(x):\n    return x\n\nt(1)\n"
+    script = (
+        "import fluxloop_otel as f\nf.configure(debug=True)\n\n@f.tool\ndef t(x):\n    return x\n\nt(1)\n"
+    )
     done = subprocess.run(
-        [sys.executable, "-c", script], env=_env(FLUXLOOP_OFFLINE_DIR=str(tmp_path)), capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script],
+        env=_env(FLUXLOOP_OFFLINE_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert "fluxloop-otel DEBUG fluxloop_otel: fluxloop-otel configured" in done.stderr
-    assert f"traces go to: FluxLoop JSONL to {tmp_path} (observations.jsonl, traces.jsonl); no OTLP export" in done.stderr
+    assert (
+        f"traces go to: FluxLoop JSONL to {tmp_path} (observations.jsonl, traces.jsonl); no OTLP export"
+        in done.stderr
+    )
 
 
 def test_debug_from_the_environment_and_an_app_with_its_own_logging(tmp_path: Path) -> None:

@@ -10,8 +10,12 @@ import pytest
 from fluxloop_otel.config import threads
 
 
-def test_without_the_threading_extra_configure_goes_on(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setitem(sys.modules, "opentelemetry.instrumentation.threading", None)  # import raises ImportError
+def test_without_the_threading_extra_configure_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(
+        sys.modules, "opentelemetry.instrumentation.threading", None
+    )  # import raises ImportError
     caplog.set_level(logging.DEBUG, logger="fluxloop_otel")
     assert threads.instrument_threads() is False
     assert not threads.threading_instrumentation_available()

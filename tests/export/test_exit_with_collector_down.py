@@ -24,12 +24,16 @@ pytestmark = pytest.mark.e2e
 def _run(tmp_path: Path, **environment: str) -> tuple[float, subprocess.CompletedProcess[str]]:
     env = clean_environment(FLUXLOOP_OFFLINE_DIR=str(tmp_path), TINY_APP_NO_FLUSH="1", **environment)
     started = time.monotonic()
-    done = subprocess.run([sys.executable, str(TINY_APP)], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(TINY_APP)], env=env, capture_output=True, text=True, timeout=60
+    )
     return time.monotonic() - started, done
 
 
 @pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
-def test_exit_is_at_most_about_one_second_late_when_the_endpoint_is_down(tmp_path: Path, protocol: str) -> None:
+def test_exit_is_at_most_about_one_second_late_when_the_endpoint_is_down(
+    tmp_path: Path, protocol: str
+) -> None:
     baseline = min(_run(tmp_path / f"plain{i}")[0] for i in range(2))
     elapsed, done = _run(
         tmp_path / "otlp",
@@ -37,7 +41,9 @@ def test_exit_is_at_most_about_one_second_late_when_the_endpoint_is_down(tmp_pat
         OTEL_EXPORTER_OTLP_PROTOCOL=protocol,
     )
     assert done.returncode == 0, done.stderr
-    assert elapsed - baseline < 1.5, f"exit took {elapsed:.2f} s, {elapsed - baseline:.2f} s more than without OTLP"
+    assert elapsed - baseline < 1.5, (
+        f"exit took {elapsed:.2f} s, {elapsed - baseline:.2f} s more than without OTLP"
+    )
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stderr
     assert "2 span(s) did not reach it" in lines[0] and "Connection refused" in lines[0], lines[0]

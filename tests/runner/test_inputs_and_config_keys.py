@@ -29,7 +29,9 @@ def test_a_huge_input_is_stored_capped_and_reaches_the_target_whole(cli, world: 
         assert (experiment / name).stat().st_size < 300_000, name  # was 3 copies x 3 MB per record
     lines = [json.loads(line) for line in (experiment / "traces.jsonl").read_text().splitlines()]
     assert lines[0]["output"] == f"got {size} chars"  # the target got the whole input
-    assert lines[0]["input_truncated"] is True and lines[0]["input"].endswith(f"[truncated {size - 20000} chars]")
+    assert lines[0]["input_truncated"] is True and lines[0]["input"].endswith(
+        f"[truncated {size - 20000} chars]"
+    )
     assert "input_truncated" not in lines[1]
 
 
@@ -37,7 +39,20 @@ def test_a_huge_input_is_stored_capped_and_reaches_the_target_whole(cli, world: 
 def test_input_char_limit_option(cli, world: Path) -> None:
     (world / "agent.py").write_text(AGENT)
     (world / "inputs.txt").write_text("0123456789abcdef\n")
-    assert cli("run", "agent:run", "--inputs", "inputs.txt", "--output", "out", "--input-char-limit", "4", "--no-progress").returncode == 0
+    assert (
+        cli(
+            "run",
+            "agent:run",
+            "--inputs",
+            "inputs.txt",
+            "--output",
+            "out",
+            "--input-char-limit",
+            "4",
+            "--no-progress",
+        ).returncode
+        == 0
+    )
     line = json.loads(next((world / "out").glob("exp_*/trace_summary.jsonl")).read_text())
     assert line["input"] == "0123... [truncated 12 chars]" and line["output"] == "got 16 chars"
 
@@ -45,9 +60,13 @@ def test_input_char_limit_option(cli, world: Path) -> None:
 @pytest.mark.e2e
 def test_inputs_from_standard_input(cli, world: Path) -> None:
     (world / "agent.py").write_text(AGENT)
-    run = cli("run", "agent:run", "--inputs", "-", "--output", "out", "--no-progress", stdin="one\n# comment\ntwo\n")
+    run = cli(
+        "run", "agent:run", "--inputs", "-", "--output", "out", "--no-progress", stdin="one\n# comment\ntwo\n"
+    )
     assert run.returncode == 0, run.stderr
-    lines = [json.loads(line) for line in next((world / "out").glob("exp_*/traces.jsonl")).read_text().splitlines()]
+    lines = [
+        json.loads(line) for line in next((world / "out").glob("exp_*/traces.jsonl")).read_text().splitlines()
+    ]
     assert [line["input"] for line in lines] == ["one", "two"]
 
 
@@ -87,7 +106,9 @@ def test_sections_of_a_configs_directory_are_checked_per_file(tmp_path: Path) ->
     (configs / "project.yaml").write_text("name: p\nsource_root: ''\ncolector_url: null\n")
     (configs / "simulation.yaml").write_text("runner:\n  target: agent:run\n")
     warnings = load_config(configs).warnings
-    assert warnings == [f"{configs / 'project.yaml'}:3: unknown key 'colector_url' (ignored); did you mean 'collector_url'?"]
+    assert warnings == [
+        f"{configs / 'project.yaml'}:3: unknown key 'colector_url' (ignored); did you mean 'collector_url'?"
+    ]
 
 
 def test_key_warnings_ignore_non_mappings() -> None:
@@ -101,4 +122,8 @@ def test_run_prints_the_warnings_and_goes_on(cli, world: Path) -> None:
     (world / "sim.yaml").write_text("runner:\n  target: agent:run\n  timeout: 3\n")
     run = cli("run", "--config", "sim.yaml", "--inputs", "inputs.txt", "--no-progress")
     assert run.returncode == 0, run.stderr
-    assert "warning: " in run.stderr and "unknown key 'runner.timeout'" in run.stderr and "timeout_seconds" in run.stderr
+    assert (
+        "warning: " in run.stderr
+        and "unknown key 'runner.timeout'" in run.stderr
+        and "timeout_seconds" in run.stderr
+    )

@@ -70,7 +70,11 @@ def _incompatibilities(sdk_obj: Any, our_obj: Any) -> list[str]:
     # Parameters only we have must be optional, or the SDK's calls would miss them.
     known = set(sdk_sig.parameters)
     for name, mine in ours.items():
-        if name not in known and mine.default is mine.empty and mine.kind not in (mine.VAR_KEYWORD, mine.VAR_POSITIONAL):
+        if (
+            name not in known
+            and mine.default is mine.empty
+            and mine.kind not in (mine.VAR_KEYWORD, mine.VAR_POSITIONAL)
+        ):
             problems.append(f"extra required parameter {name!r}")
     return problems
 
@@ -90,7 +94,12 @@ def test_sdk_name_exists_with_a_compatible_signature(name: str) -> None:
 
 
 def test_the_sdk_all_is_the_one_this_test_was_written_for() -> None:
-    assert len(SDK_NAMES) == 27 and {"get_config", "reset_config", "ObservationLevel", "FluxLoopClient"} <= set(SDK_NAMES)
+    assert len(SDK_NAMES) == 27 and {
+        "get_config",
+        "reset_config",
+        "ObservationLevel",
+        "FluxLoopClient",
+    } <= set(SDK_NAMES)
 
 
 def test_load_env_with_the_sdk_keywords(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,16 +126,20 @@ def test_models_behave_like_the_sdks() -> None:
     trace_id = uuid.uuid4()
     data = {"trace_id": trace_id, "type": "generation", "name": "llm", "level": "warning", "prompt_tokens": 3}
     ours, sdk = fluxloop_otel.Observation(**data), fluxloop.Observation(**data)
-    assert ours.model_dump(mode="json", exclude={"id", "start_time"}) == sdk.model_dump(mode="json", exclude={"id", "start_time"})
+    assert ours.model_dump(mode="json", exclude={"id", "start_time"}) == sdk.model_dump(
+        mode="json", exclude={"id", "start_time"}
+    )
     assert ours.level is fluxloop_otel.ObservationLevel.WARNING
     trace = fluxloop_otel.Trace(name="t", observations=[ours])
     assert trace.calculate_metrics()["observation_count"] == 1
     score = {"trace_id": trace_id, "name": "ok", "value": 0.5, "data_type": "numeric"}
-    assert fluxloop_otel.Score(**score).model_dump(exclude={"id", "created_at"}) == fluxloop.Score(**score).model_dump(
-        exclude={"id", "created_at"}
-    )
+    assert fluxloop_otel.Score(**score).model_dump(exclude={"id", "created_at"}) == fluxloop.Score(
+        **score
+    ).model_dump(exclude={"id", "created_at"})
     persona = {"name": "novice", "description": "new user"}
-    assert fluxloop_otel.PersonaConfig(**persona).model_dump() == fluxloop.PersonaConfig(**persona).model_dump()
+    assert (
+        fluxloop_otel.PersonaConfig(**persona).model_dump() == fluxloop.PersonaConfig(**persona).model_dump()
+    )
     runner = {"module_path": "app", "function_name": "run"}
     assert fluxloop_otel.RunnerConfig(**runner).model_dump() == fluxloop.RunnerConfig(**runner).model_dump()
     assert fluxloop_otel.ExperimentConfig.model_json_schema() == fluxloop.ExperimentConfig.model_json_schema()

@@ -45,8 +45,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="show the effective settings and their sources, where traces go, instrumentations, OTLP reachability",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
-    parser.add_argument("--env-file", metavar="PATH", help="load this .env file first (as load_env(PATH, override=False))")
-    parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS", help="how long to wait for the OTLP endpoint (default 2)")
+    parser.add_argument(
+        "--env-file", metavar="PATH", help="load this .env file first (as load_env(PATH, override=False))"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how long to wait for the OTLP endpoint (default 2)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -89,7 +97,9 @@ def _settings_lines(settings: Any, report: Report) -> list[str]:
             report.problems.append(problem)
             source = f"default ({problem.split(' is invalid')[0]} is invalid)"
         rows.append((option.name, _shown(option, settings.values.get(option.name)), source))
-    headers = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_HEADERS") or os.environ.get("OTEL_EXPORTER_OTLP_HEADERS")
+    headers = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_HEADERS") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_HEADERS"
+    )
     if headers:
         rows.append(("(OTLP headers)", "(set, hidden)", "OTEL_EXPORTER_OTLP_(TRACES_)HEADERS"))
     width = max(len(value) for _, value, _ in rows)
@@ -102,7 +112,11 @@ def _files_section(settings: Any, report: Report) -> list[str]:
     if not settings.offline_store_enabled:
         return ["FluxLoop JSONL files are off (offline_store_enabled=False)"]
     directory = Path(os.path.abspath(settings.offline_store_dir))
-    names = ("observations_YYYYMMDD.jsonl", "traces_YYYYMMDD.jsonl") if settings.daily_files else ("observations.jsonl", "traces.jsonl")
+    names = (
+        ("observations_YYYYMMDD.jsonl", "traces_YYYYMMDD.jsonl")
+        if settings.daily_files
+        else ("observations.jsonl", "traces.jsonl")
+    )
     lines = [f"FluxLoop JSONL files: {directory}/{{{', '.join(names)}}}"]
     existing = directory
     while not existing.exists() and existing.parent != existing:
@@ -139,7 +153,11 @@ def _instrumentations(settings: Any) -> list[str]:
     lines = [
         f"LangChain / LangGraph: {state(settings.instrument_langchain, 'langchain_core', 'pip install langchain-core')}",
         "threading (context across threads): "
-        + state(settings.instrument_threading, "opentelemetry.instrumentation.threading", "pip install 'fluxloop-otel[threading]'"),
+        + state(
+            settings.instrument_threading,
+            "opentelemetry.instrumentation.threading",
+            "pip install 'fluxloop-otel[threading]'",
+        ),
         f"FluxLoop SDK bridge: {'on (fluxloop installed)' if _installed('fluxloop') else 'not needed (fluxloop SDK not installed)'}",
         f"flush on SIGTERM: {'on' if os.environ.get(signals.ENV_VARIABLE, '').lower() in ('1', 'true', 'yes', 'on') else 'off'}"
         f" ({signals.ENV_VARIABLE} or fluxloop_otel.flush_on_sigterm())",
@@ -151,7 +169,9 @@ def _instrumentations(settings: Any) -> list[str]:
     except Exception:  # pragma: no cover - broken metadata
         names = []
     if names:
-        lines.append(f"OpenTelemetry instrumentors installed (used by opentelemetry-instrument): {', '.join(names)}")
+        lines.append(
+            f"OpenTelemetry instrumentors installed (used by opentelemetry-instrument): {', '.join(names)}"
+        )
     return lines
 
 
@@ -173,7 +193,9 @@ def probe(endpoint: str, protocol: str, timeout: float) -> tuple[bool, str]:
     if protocol == "grpc":
         return True, f"{host}:{port} accepts connections ({connect_ms:.0f} ms; gRPC)"
     target = http_traces_url(url)
-    request = urllib.request.Request(target, data=b"", method="POST", headers={"Content-Type": "application/x-protobuf"})
+    request = urllib.request.Request(
+        target, data=b"", method="POST", headers={"Content-Type": "application/x-protobuf"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the user's endpoint
             status = response.status
@@ -190,11 +212,15 @@ def _otlp_section(settings: Any, timeout: float, report: Report) -> list[str]:
     endpoint = settings.otlp_endpoint
     if not endpoint:
         return ["OTLP export: off (set OTEL_EXPORTER_OTLP_ENDPOINT or configure(otlp_endpoint=...))"]
-    lines = [f"OTLP export: {endpoint} ({settings.otlp_protocol}); content {'sent' if settings.otlp_capture_content else 'withheld'}"]
+    lines = [
+        f"OTLP export: {endpoint} ({settings.otlp_protocol}); content {'sent' if settings.otlp_capture_content else 'withheld'}"
+    ]
     ok, detail = probe(endpoint, settings.otlp_protocol, timeout)
     lines.append(f"  {'answers' if ok else 'PROBLEM'}: {detail}")
     if not ok:
-        report.problems.append(f"OTLP endpoint: {detail} (spans for it are dropped; the JSONL files are not affected)")
+        report.problems.append(
+            f"OTLP endpoint: {detail} (spans for it are dropped; the JSONL files are not affected)"
+        )
     return lines
 
 

@@ -111,7 +111,9 @@ def writable_directory(path: str | os.PathLike[str], what: str = "output directo
         if not parent.is_dir():
             raise PathError(parent, f"is not a directory, cannot create the {what} {path} in it") from None
         if not os.access(parent, os.W_OK | os.X_OK):
-            raise PathError(path, f"cannot create the {what}: {os.strerror(errno.EACCES)} in {parent}") from None
+            raise PathError(
+                path, f"cannot create the {what}: {os.strerror(errno.EACCES)} in {parent}"
+            ) from None
         return path
     except OSError as exc:
         raise PathError(path, f"cannot access: {cause(exc)}") from None

@@ -63,7 +63,11 @@ def log_destinations(settings: Any, processors: Sequence[Any]) -> None:
     parts = []
     names = {type(p).__name__: p for p in processors}
     if "FluxLoopJsonlSpanProcessor" in names:
-        files = "observations_YYYYMMDD.jsonl, traces_YYYYMMDD.jsonl" if settings.daily_files else "observations.jsonl, traces.jsonl"
+        files = (
+            "observations_YYYYMMDD.jsonl, traces_YYYYMMDD.jsonl"
+            if settings.daily_files
+            else "observations.jsonl, traces.jsonl"
+        )
         parts.append(f"FluxLoop JSONL to {os.path.abspath(settings.offline_store_dir)} ({files})")
     else:
         parts.append("no FluxLoop JSONL files (offline_store_enabled is off)")

@@ -38,7 +38,9 @@ def flush_on_sigterm(enabled: bool = True, *, timeout: float = DEFAULT_TIMEOUT) 
     _state["timeout"] = float(timeout)
     if not enabled:
         if installed():
-            signal.signal(signal.SIGTERM, _state["previous"] if _state["previous"] is not None else signal.SIG_DFL)
+            signal.signal(
+                signal.SIGTERM, _state["previous"] if _state["previous"] is not None else signal.SIG_DFL
+            )
         _state["handler"] = _state["previous"] = None
         return False
     if installed():

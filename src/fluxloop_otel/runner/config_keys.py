@@ -61,7 +61,9 @@ def key_warnings(data: Any, path: str) -> list[str]:
         if key in RUNNER_KEYS:
             warnings.append(f"{where}: '{key}' belongs under 'runner:' (ignored here)")
         else:
-            warnings.append(f"{where}: unknown key '{key}' (ignored){_suggestion(key, TOP_LEVEL_KEYS | RUNNER_KEYS)}")
+            warnings.append(
+                f"{where}: unknown key '{key}' (ignored){_suggestion(key, TOP_LEVEL_KEYS | RUNNER_KEYS)}"
+            )
     runner = data.get("runner")
     if isinstance(runner, Mapping):
         for key in runner:
@@ -69,7 +71,11 @@ def key_warnings(data: Any, path: str) -> list[str]:
                 continue
             where = _where(runner, key, path)
             if key in TOP_LEVEL_KEYS:
-                warnings.append(f"{where}: 'runner.{key}' belongs at the top level, not under 'runner:' (ignored here)")
+                warnings.append(
+                    f"{where}: 'runner.{key}' belongs at the top level, not under 'runner:' (ignored here)"
+                )
             else:
-                warnings.append(f"{where}: unknown key 'runner.{key}' (ignored){_suggestion(key, RUNNER_KEYS)}")
+                warnings.append(
+                    f"{where}: unknown key 'runner.{key}' (ignored){_suggestion(key, RUNNER_KEYS)}"
+                )
     return warnings

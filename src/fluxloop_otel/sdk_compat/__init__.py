@@ -42,7 +42,9 @@ def load_model(name: str) -> Any:
         module = importlib.import_module(f"fluxloop_otel.sdk_compat.{LAZY_MODELS[name]}")
     except ImportError as exc:
         if "pydantic" in str(exc):
-            raise ImportError(f"fluxloop_otel.{name} is the FluxLoop SDK's pydantic model: pip install 'pydantic>=2'") from exc
+            raise ImportError(
+                f"fluxloop_otel.{name} is the FluxLoop SDK's pydantic model: pip install 'pydantic>=2'"
+            ) from exc
         raise
     return getattr(module, name)
 
