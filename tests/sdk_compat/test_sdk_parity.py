@@ -158,3 +158,17 @@ def test_context_class_and_client(tmp_path: Path) -> None:
         assert client.send_trace(object()) == {"status": "collector_disabled"}
         assert client.send_observation(wanted, object()) == {"status": "collector_disabled"}
     fluxloop_otel.shutdown()
+
+
+def test_without_pydantic_star_import_works_and_the_models_say_what_is_missing() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['pydantic'] = None\n"
+        "from fluxloop_otel import *\n"
+        "try:\n    Trace(name='x')\nexcept ImportError as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'pydantic>=2'" in done.stdout

@@ -35,18 +35,29 @@ LAZY_MODELS: dict[str, str] = {
 
 
 def load_model(name: str) -> Any:
-    """One of :data:`LAZY_MODELS` (ImportError naming pydantic when it is missing)."""
+    """One of :data:`LAZY_MODELS`.
+
+    Without pydantic the name still exists (so ``from fluxloop_otel import *`` works), as a class
+    whose construction raises ImportError naming what to install.
+    """
     import importlib
 
     try:
         module = importlib.import_module(f"fluxloop_otel.sdk_compat.{LAZY_MODELS[name]}")
     except ImportError as exc:
-        if "pydantic" in str(exc):
-            raise ImportError(
-                f"fluxloop_otel.{name} is the FluxLoop SDK's pydantic model: pip install 'pydantic>=2'"
-            ) from exc
-        raise
+        if "pydantic" not in str(exc):
+            raise
+        return _needs_pydantic(name)
     return getattr(module, name)
+
+
+def _needs_pydantic(name: str) -> type:
+    message = f"fluxloop_otel.{name} is the FluxLoop SDK's pydantic model: pip install 'pydantic>=2'"
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        raise ImportError(message)
+
+    return type(name, (), {"__new__": __new__, "__doc__": message, "__module__": __name__})
 
 
 def get_config() -> Any:
