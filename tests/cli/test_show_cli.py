@@ -48,11 +48,14 @@ def test_wrong_shape_records_are_reported_not_drawn(cli, world: Path) -> None:
         handle.write(json.dumps({"id": 7, "trace_id": "x", "type": "span", "name": "n"}) + "\n")
         handle.write(json.dumps({"trace_id": "x"}) + "\n")
         handle.write("[1, 2]\n")
+        odd = {"id": "odd-1", "trace_id": "odd", "type": "tool", "name": "odd", "metadata": "text", "error": "boom"}
+        handle.write(json.dumps(odd) + "\n")
     shown = cli("show", str(directory), "--last", "0")
     assert shown.returncode == 0
     assert "None" not in shown.stdout and " ?" not in shown.stdout
     assert "skipped 3 record(s) of the wrong shape" in shown.stdout
     assert "'id' is int, not a string" in shown.stdout
+    assert "✗ error: boom" in shown.stdout  # a metadata that is not a mapping does not break the tree
 
 
 def test_one_observation_in_full(cli, world: Path) -> None:

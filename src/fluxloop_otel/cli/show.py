@@ -148,7 +148,9 @@ def _label(record: dict[str, Any], show_io: bool) -> Text:
             style="green",
         )
     if record.get("error") is not None or record.get("level") == "error":
-        text.append(f"  ✗ {record.get('metadata', {}).get('error_type', 'error')}: {_short(record.get('error', ''), 60)}", style="bold red")
+        metadata = record.get("metadata")
+        error_type = metadata.get("error_type", "error") if isinstance(metadata, dict) else "error"
+        text.append(f"  ✗ {error_type}: {_short(record.get('error', ''), 60)}", style="bold red")
     if show_io:
         if "input" in record:
             text.append(f"\n  in:  {_short(record['input'])}", style="dim")
