@@ -119,6 +119,15 @@ def test_get_config_and_reset_config(tmp_path: Path) -> None:
     reset = fluxloop_otel.reset_config()
     assert reset.offline_store_dir == "./traces"  # configure() arguments dropped, as in the SDK
     assert fluxloop_otel.get_config() == reset
+    # Every SDKConfig field reads under its SDK name.
+    sdk_fields = set(type(fluxloop.get_config()).model_fields)
+    dumped = fluxloop_otel.get_config().model_dump()
+    assert sdk_fields <= set(dumped), sdk_fields - set(dumped)
+    for name in sdk_fields:
+        getattr(fluxloop_otel.get_config(), name)
+    assert (
+        fluxloop_otel.get_config().use_collector is False and fluxloop_otel.get_config().collector_url is None
+    )
     fluxloop_otel.shutdown()
 
 

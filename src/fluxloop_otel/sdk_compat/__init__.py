@@ -1,7 +1,8 @@
 """The rest of the FluxLoop SDK's public API (fluxloop 0.1.8 ``__all__``), so porting is one import line.
 
 * ``get_config()`` / ``reset_config()``: the settings in force / the settings rebuilt from the
-  environment alone (as the SDK's: earlier ``configure()`` arguments are dropped).
+  environment alone (as the SDK's: earlier ``configure()`` arguments are dropped), readable
+  under the SDK's ``SDKConfig`` field names (:class:`SDKConfigView`).
 * ``FluxLoopContext``: the class of what ``instrument()`` yields and ``get_current_context()``
   returns (``isinstance`` works on fluxloop-otel's contexts). Constructed directly with the SDK's
   arguments it is a context bound to no span: use ``instrument()`` to trace.
@@ -60,18 +61,62 @@ def _needs_pydantic(name: str) -> type:
     return type(name, (), {"__new__": __new__, "__doc__": message, "__module__": __name__})
 
 
-def get_config() -> Any:
-    """The settings in force (``fluxloop.get_config()``): a :class:`fluxloop_otel.Settings`."""
+#: ``SDKConfig`` fields with no meaning here (no collector), with the values they read as.
+_SDK_ONLY_DEFAULTS: dict[str, Any] = {"collector_url": None, "use_collector": False, "timeout": 10.0}
+
+
+class SDKConfigView:
+    """What ``get_config()`` returns: fluxloop-otel's settings under the SDK's ``SDKConfig`` names.
+
+    Every setting reads as an attribute (``offline_store_dir``, ``sample_rate``, ``debug``...);
+    the SDK's collector fields read as a disabled collector (``use_collector`` False,
+    ``collector_url`` None, ``api_key`` from ``FLUXLOOP_API_KEY``). ``model_dump()`` gives them all.
+    ``settings`` is the :class:`fluxloop_otel.Settings` underneath.
+    """
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__["settings"].values
+        if name in values:
+            return values[name]
+        if name == "api_key":
+            import os
+
+            return os.environ.get("FLUXLOOP_API_KEY")
+        if name in _SDK_ONLY_DEFAULTS:
+            return _SDK_ONLY_DEFAULTS[name]
+        raise AttributeError(name)
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        """The settings and the SDK-only fields as a dict (``SDKConfig.model_dump()``)."""
+        data = {**_SDK_ONLY_DEFAULTS, "api_key": self.api_key}
+        data.update({k: v for k, v in self.settings.values.items() if k not in ("redact", "tracer_provider")})
+        return data
+
+    def __eq__(self, other: object) -> bool:
+        other_settings = other.settings if isinstance(other, SDKConfigView) else other
+        return bool(self.settings == other_settings)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SDKConfigView({self.settings!r})"
+
+
+def get_config() -> SDKConfigView:
+    """The settings in force (``fluxloop.get_config()``), under the SDK's names."""
     from fluxloop_otel.config.setup import current_settings
 
-    return current_settings()
+    return SDKConfigView(current_settings())
 
 
-def reset_config() -> Any:
+def reset_config() -> SDKConfigView:
     """Forget earlier ``configure()`` arguments: settings from the environment and defaults only."""
     from fluxloop_otel.config.setup import configure
 
-    return configure()
+    return SDKConfigView(configure())
 
 
 class _ContextType(type):
@@ -159,6 +204,7 @@ class FluxLoopClient:
 
 
 __all__ = [
+    "SDKConfigView",
     "FluxLoopClient",
     "FluxLoopContext",
     "LAZY_MODELS",
