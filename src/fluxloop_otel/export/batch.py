@@ -77,7 +77,7 @@ class GuardedBatchSpanProcessor(BatchSpanProcessor):
         if outcome is _GAVE_UP:
             self.guard.interrupt()  # the export in flight (and the rest of the queue) fails now
             outcome = stopping.wait(_GIVE_UP_SECONDS)
-        self.guard.report_undelivered(self._queued() if outcome is not True and outcome is not None else 0)
+        self.guard.report_undelivered(self._queued() if outcome is _UNFINISHED else 0)
 
     def _queued(self) -> int:
         return len(self._queue) if self._queue is not None else 0
