@@ -59,7 +59,7 @@ class Agnt5Instrumentor(BaseInstrumentor):  # type: ignore[misc]
         if telemetry is None:
             tracer = trace_api.get_tracer(TRACER_NAME, __version__, kwargs.get("tracer_provider"))
             telemetry = Telemetry(tracer, kwargs.get("serializer"), kwargs.get("capture_content", True))
-        w = self._wrappers = Agnt5Patches(telemetry)
+        w = self._wrappers = Agnt5Patches.active = Agnt5Patches(telemetry)
         patches = self._patches = Patches()
         patches.wrap("agnt5.agent.core", "Agent.run", w.agent_run)
         patches.wrap("agnt5.agent.core", "Agent.stream", w.agent_stream)
@@ -79,7 +79,10 @@ class Agnt5Instrumentor(BaseInstrumentor):  # type: ignore[misc]
         if self._patches is not None:
             self._patches.remove()
         if self._wrappers is not None:
-            self._wrappers.enabled = False  # functions decorated while instrumented start nothing
+            self._wrappers.enabled = False  # wrappers captured before unwrapping start nothing
+        from fluxloop_otel.instrumentation.agnt5._patches import Agnt5Patches
+
+        Agnt5Patches.active = None  # functions decorated while instrumented: no span
         self._patches = self._wrappers = None
 
 

@@ -39,6 +39,10 @@ def _sync_in_thread(func: Callable[..., Any]) -> Callable[..., Any]:
 class Agnt5Patches:
     """The wrappers, bound to one :class:`Telemetry` (the instrumentor's)."""
 
+    #: The instrumented set; functions decorated earlier use whichever is active when called
+    #: (a later ``instrument()`` with another provider takes them over; none: no span).
+    active: "Agnt5Patches | None" = None
+
     def __init__(self, telemetry: Telemetry) -> None:
         self.telemetry = telemetry
         self.enabled = True
@@ -194,9 +198,10 @@ class Agnt5Patches:
         name = str(getattr(config, "name", None) or getattr(handler, "__name__", "function"))
 
         def call(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-            if not self.enabled:
+            patches = Agnt5Patches.active
+            if patches is None or not patches.enabled:
                 return wrapped(*args, **kwargs)
             inv = _mapping.function_record(name, args, kwargs)
-            return self._traced(inv, lambda: wrapped(*args, **kwargs))
+            return patches._traced(inv, lambda: wrapped(*args, **kwargs))
 
         return wrapt.FunctionWrapper(handler, call)
