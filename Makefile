@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[langchain,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[langchain,test,nat,agnt5]'
 	touch $(STAMP)
 
 ## demo: set up, run the quickstart agent (JSONL files, no collector needed) and show its trace
