@@ -174,6 +174,20 @@ OPTIONS: tuple[Option, ...] = (
         parse_bool,
     ),
     Option(
+        "instrument_nat",
+        True,
+        "Switch on NVIDIA NeMo Agent Toolkit auto-instrumentation when nvidia-nat-core is importable.",
+        ("FLUXLOOP_INSTRUMENT_NAT",),
+        parse_bool,
+    ),
+    Option(
+        "instrument_agnt5",
+        True,
+        "Switch on AGNT5 auto-instrumentation when agnt5 is importable (before your modules use its decorators).",
+        ("FLUXLOOP_INSTRUMENT_AGNT5",),
+        parse_bool,
+    ),
+    Option(
         "langchain_hide_internal",
         False,
         "Leave LangChain's plumbing runnables (sequences, lambdas, LangGraph channel writes) out of the trace; their children keep their parentage.",

@@ -234,6 +234,8 @@ def _activate_integrations(settings: Settings, provider: Any) -> None:
         _when_imported("langchain_core", _instrument_langchain)
     else:
         _uninstrument_langchain()
+    for framework in _FRAMEWORKS:
+        framework.apply(settings, provider)
 
 
 _import_hooks: set[str] = set()
@@ -283,3 +285,69 @@ def _uninstrument_langchain() -> None:
     instrumentor = LangChainInstrumentor()
     if instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.uninstrument()
+
+
+class _Framework:
+    """NAT / AGNT5: instrumented through their entry point when their module is (or gets) imported."""
+
+    def __init__(self, option: str, entry_point: str, module: str) -> None:
+        self.option, self.entry_point, self.module = option, entry_point, module
+        self._applied: Any = None
+        self._hooked = False
+        self._pending: Any = None
+
+    def apply(self, settings: Settings, provider: Any) -> None:
+        if not getattr(settings, self.option):
+            self._uninstrument()
+            return
+        self._pending = provider
+        if self.module in sys.modules:
+            self._instrument()
+        elif not self._hooked:
+            self._hooked = True
+            wrapt.register_post_import_hook(lambda _module: self._instrument(), self.module)
+
+    def _instrumentor(self) -> Any:
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group="opentelemetry_instrumentor", name=self.entry_point):
+            return entry.load()()
+        raise LookupError(f"entry point {self.entry_point!r} not found")
+
+    def _instrument(self) -> None:
+        active = runtime.current
+        if self._pending is None or active is None or not active.enabled:
+            return
+        try:
+            instrumentor = self._instrumentor()
+            options = {
+                "tracer_provider": self._pending,
+                "capture_content": active.capture_content,
+                "serializer": active.serializer,
+            }
+            if instrumentor.is_instrumented_by_opentelemetry:
+                if self._applied is None or self._applied == options:
+                    return
+                instrumentor.uninstrument()
+            instrumentor.instrument(**options)
+            self._applied = options
+        except Exception as exc:
+            logger.warning("fluxloop-otel: %s instrumentation failed: %r", self.entry_point, exc)
+
+    def _uninstrument(self) -> None:
+        self._pending = None
+        if self._applied is None:
+            return
+        self._applied = None
+        try:
+            instrumentor = self._instrumentor()
+            if instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.uninstrument()
+        except Exception as exc:
+            logger.warning("fluxloop-otel: %s uninstrumentation failed: %r", self.entry_point, exc)
+
+
+_FRAMEWORKS = (
+    _Framework("instrument_nat", "fluxloop_nat", "nat.builder.function"),
+    _Framework("instrument_agnt5", "fluxloop_agnt5", "agnt5"),
+)

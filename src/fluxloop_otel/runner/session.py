@@ -31,6 +31,7 @@ from fluxloop_otel.runner.invoke import CallPlan
 from fluxloop_otel.runner.observations import ObservationReader
 from fluxloop_otel.runner.paths import resolve_output_dir
 from fluxloop_otel.runner.results import ExperimentResult
+from fluxloop_otel.core import runtime as _runtime
 from fluxloop_otel.runner.targets import ResolvedTarget, SearchPath, parse_target, resolve_target
 
 DEFAULT_CONFIG = Path(CONFIG_DIRECTORY) / "simulation.yaml"
@@ -139,6 +140,10 @@ class Session:
         self.search_path.__enter__()
         try:
             spec = parse_target(config.target_text)
+            # Configure (from the environment just set) before the target is imported, as a
+            # program calling configure() first would: framework instrumentations that wrap
+            # decorators (AGNT5's @function/@tool) see the target's decorations.
+            _runtime.get()
             self.target = resolve_target(
                 spec, factory=config.factory, factory_kwargs=config.factory_kwargs, base=config.project_root
             )

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Iterator
 
@@ -37,29 +36,8 @@ def nat_registry() -> Any:
 def nat_tracing(tracing: Any, nat_registry: Any, caplog: pytest.LogCaptureFixture) -> Iterator[Any]:
     """``tracing`` with NAT instrumented on its provider and a user tracer inside the tools."""
     caplog.set_level(logging.WARNING)
-    instrumentor = NatInstrumentor()
-    instrumentor.instrument(tracer_provider=tracing.provider)
+    assert NatInstrumentor().is_instrumented_by_opentelemetry, "configure() switches the NAT instrumentation on"
     nat_registry.user_tracer = tracing.provider.get_tracer("user-code")
     nat_registry.stream_events.clear()
-    try:
-        yield tracing
-    finally:
-        instrumentor.uninstrument()
+    yield tracing
     assert "Failed to detach context" not in caplog.text
-
-
-async def build_and_run(config: dict[str, Any], message: Any, stream: bool = False, to_type: Any = str) -> Any:
-    """Build the workflow from ``config`` (``WorkflowBuilder.from_config``) and run it once."""
-    from nat.builder.workflow_builder import WorkflowBuilder
-    from nat.data_models.config import Config
-
-    async with WorkflowBuilder.from_config(Config.model_validate(config)) as builder:
-        workflow = await builder.build()
-        async with workflow.run(message) as runner:
-            if stream:
-                return [chunk async for chunk in runner.result_stream(to_type=to_type)]
-            return await runner.result(to_type=to_type)
-
-
-def run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import build_and_run, run
+from nat_run import build_and_run, run
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
