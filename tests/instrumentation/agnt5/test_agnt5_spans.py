@@ -186,7 +186,10 @@ def test_workflow_steps_typed_by_what_they_run(agnt5_tracing: Any) -> None:
 
     assert asyncio.run(trip(city=" oslo ")) == 'visiting Oslo: Answer: "sunny in Oslo"'
     spans = agnt5_tracing.spans()
+    root = agnt5_tracing.span("invoke_workflow trip")  # the workflow called directly is the root
+    assert root.parent is None and {s.context.trace_id for s in spans} == {root.context.trace_id}
     assert [s.name for s in typed(spans, "chain")] == ["normalize", "note"]
+    assert all(parent_of(spans, s) is root for s in typed(spans, "chain"))
     (agent_span,) = typed(spans, "agent")  # the step that runs the agent is the agent's span
     assert agent_span.name == "invoke_agent planner"
     assert [parent_of(spans, s).name for s in typed(spans, "generation")] == ["invoke_agent planner"] * 2  # type: ignore[union-attr]

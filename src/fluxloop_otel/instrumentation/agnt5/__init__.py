@@ -24,8 +24,9 @@ local run; these spans are plain OpenTelemetry spans in the Python provider:
   the model's ``tool_call_id``;
 * ``WorkflowContext.step``: one span per step, typed by what it runs (an agent's method:
   ``agent``; a tool: ``tool``; a ``@function``, a callable or an awaitable: ``chain``);
-* a direct call of a ``@function``: ``chain``. ``@function`` builds closures, so the decorator
-  itself is wrapped: functions decorated after instrumentation are traced;
+* a direct call of a ``@function``: ``chain``; of a ``@workflow``: the workflow root its steps
+  nest under. Both decorators build closures, so the decorators themselves are wrapped:
+  functions decorated after instrumentation are traced;
 * sync ``@tool`` / ``@function`` bodies run in AGNT5's thread pool inside the caller's context,
   so spans started there nest under the tool.
 """
@@ -72,7 +73,9 @@ class Agnt5Instrumentor(BaseInstrumentor):  # type: ignore[misc]
         # The decorators, where user modules find them: the module attribute and the package's.
         patches.wrap("agnt5.function", "function", w.function_decorator)
         patches.wrap("agnt5.tool", "tool", w.tool_decorator)
+        patches.wrap("agnt5.workflow", "workflow", w.workflow_decorator)
         patches.wrap("agnt5", "function", w.function_decorator, unless_wrapped=True)
+        patches.wrap("agnt5", "workflow", w.workflow_decorator, unless_wrapped=True)
         patches.wrap("agnt5", "tool", w.tool_decorator, unless_wrapped=True)
 
     def _uninstrument(self, **kwargs: Any) -> None:

@@ -13,6 +13,7 @@ from fluxloop_otel.instrumentation._telemetry_compat import (
     StepInvocation,
     TokenUsage,
     ToolCall,
+    WorkflowInvocation,
 )
 
 _PARAMETERS = ("temperature", "max_tokens", "top_p")
@@ -211,8 +212,11 @@ def step_record(name_or_handler: Any, target: Any, args: tuple[Any, ...], kwargs
     return StepInvocation(str(name), input=_inputs(tuple(args), kwargs) if callable_target else UNSET)
 
 
-def function_record(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> StepInvocation:
-    """A direct ``@function`` call (the ``FunctionContext`` argument is not content)."""
+def function_record(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any], workflow: bool = False) -> Invocation:
+    """A direct ``@function`` call (``chain``) or ``@workflow`` call (the workflow root); the
+    context argument is not content."""
     if args and type(args[0]).__name__ in ("FunctionContext", "WorkflowContext", "Context"):
         args = args[1:]
+    if workflow:
+        return WorkflowInvocation(name, input=_inputs(args, kwargs))
     return StepInvocation(name, input=_inputs(args, kwargs))

@@ -187,13 +187,22 @@ class Agnt5Patches:
         decorator = wrapped(*args, **kwargs)
         return lambda func: decorator(self._threaded(func))
 
+    def workflow_decorator(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``agnt5.workflow``: a workflow called directly is the root of its steps."""
+        if not self.enabled:
+            return wrapped(*args, **kwargs)
+        if args and callable(args[0]):
+            return self._traced_function(wrapped(*args, **kwargs), workflow=True)
+        decorator = wrapped(*args, **kwargs)
+        return lambda func: self._traced_function(decorator(func), workflow=True)
+
     @staticmethod
     def _threaded(func: Any) -> Any:
         if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func) or not inspect.isfunction(func):
             return func
         return _sync_in_thread(func)
 
-    def _traced_function(self, handler: Any) -> Any:
+    def _traced_function(self, handler: Any, workflow: bool = False) -> Any:
         config = getattr(handler, "_agnt5_config", None)
         name = str(getattr(config, "name", None) or getattr(handler, "__name__", "function"))
 
@@ -201,7 +210,7 @@ class Agnt5Patches:
             patches = Agnt5Patches.active
             if patches is None or not patches.enabled:
                 return wrapped(*args, **kwargs)
-            inv = _mapping.function_record(name, args, kwargs)
+            inv = _mapping.function_record(name, args, kwargs, workflow)
             return patches._traced(inv, lambda: wrapped(*args, **kwargs))
 
         return wrapt.FunctionWrapper(handler, call)
