@@ -1,17 +1,22 @@
-"""The one-walk encoder of LangChain content gives exactly what the full serializer gives."""
+"""LangChain messages, documents and prompt values inside recorded values: the one serializer,
+with the instrumentation's converters registered, records them in their compact form."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import json
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from langchain_core.documents import Document
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.prompt_values import ChatPromptValue
 
 from fluxloop_otel.instrumentation.langchain import _content
 from fluxloop_otel.serialization import Serializer
+from fluxloop_otel.telemetry.messages import compact_message
 
 KEYS = st.sampled_from(
     ["query", "api_key", "password", "max_tokens", "token", "messages", "content", "x"]
@@ -52,28 +57,57 @@ VALUES = st.recursive(
 )
 
 
+def _plain(value: Any) -> Any:
+    """The compact form written out by hand (what the registered converters must give)."""
+    if isinstance(value, Document):
+        data: dict[str, Any] = {"page_content": value.page_content}
+        if value.metadata:
+            data["metadata"] = value.metadata
+        if value.id is not None:
+            data["id"] = value.id
+        return data
+    if isinstance(value, ChatPromptValue):
+        return {"messages": [_plain(m) for m in value.messages]}
+    if isinstance(value, BaseMessage):
+        return compact_message(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+@pytest.fixture(autouse=True)
+def _converters() -> Any:
+    _content.register_converters()
+    yield
+    _content.unregister_converters()
+
+
 @settings(max_examples=300, deadline=None)
 @given(VALUES, st.sampled_from([64, 20000]))
-def test_plain_encoder_matches_the_serializer(value: Any, max_chars: int) -> None:
+def test_langchain_objects_serialize_in_their_compact_form(value: Any, max_chars: int) -> None:
     serializer = Serializer(max_chars=max_chars)
-    assert _content.dumps(value, serializer, "input") == serializer.dumps(_content.plain(value), "input")
+    assert serializer.dumps(value, "input") == serializer.dumps(_plain(value), "input")
 
 
-def test_deep_and_foreign_values_fall_back_to_the_serializer() -> None:
-    serializer = Serializer()
-    deep: Any = "leaf"
-    for _ in range(40):
-        deep = {"k": deep}
-    assert _content.dumps(deep, serializer, "input") == serializer.dumps(deep, "input")
-    cyclic: dict[str, Any] = {}
-    cyclic["self"] = cyclic
-    assert _content.dumps(cyclic, serializer, "input") == serializer.dumps(_content.plain(cyclic), "input")
-    assert _content.dumps({1: "int key", "s": {1, 2}}, serializer, "input") == serializer.dumps(
-        {1: "int key", "s": {1, 2}}, "input"
-    )
+def test_message_fields_in_the_compact_form() -> None:
+    call = {"name": "lookup", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"}
+    assert json.loads(Serializer().dumps([AIMessage("", tool_calls=[call]), ToolMessage("sunny", tool_call_id="call_1")])) == [
+        {"type": "ai", "content": "", "tool_calls": [{"name": "lookup", "args": {"city": "Paris"}, "id": "call_1"}]},
+        {"type": "tool", "content": "sunny", "tool_call_id": "call_1"},
+    ]
 
 
-def test_a_redaction_hook_sees_the_whole_value() -> None:
+def test_uninstrumented_serializer_dumps_messages_as_models() -> None:
+    _content.unregister_converters()
+    text = Serializer().dumps(HumanMessage("hi"))
+    assert '"additional_kwargs"' in text  # the full pydantic dump
+    _content.register_converters()
+    assert json.loads(Serializer().dumps(HumanMessage("hi"))) == {"type": "human", "content": "hi"}
+
+
+def test_a_redaction_hook_sees_the_compact_value() -> None:
     seen: list[tuple[Any, str]] = []
 
     def redact(value: Any, field: str) -> Any:
@@ -81,8 +115,5 @@ def test_a_redaction_hook_sees_the_whole_value() -> None:
         return {"redacted": True}
 
     serializer = Serializer(redact=redact)
-    assert (
-        _content.dumps({"messages": [HumanMessage("secret plan")]}, serializer, "input")
-        == '{"redacted":true}'
-    )
+    assert serializer.dumps({"messages": [HumanMessage("secret plan")]}, "input") == '{"redacted":true}'
     assert seen == [({"messages": [{"type": "human", "content": "secret plan"}]}, "input")]

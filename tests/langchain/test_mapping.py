@@ -286,15 +286,15 @@ def test_agent_executor_name_is_an_agent(tracing: Any) -> None:
 
 
 @pytest.fixture
-def hide_internal() -> Any:
+def hide_internal(tracing: Any) -> Any:
     instrumentor = LangChainInstrumentor()
     instrumentor.uninstrument()
-    instrumentor.instrument(hide_internal_runnables=True)
+    instrumentor.instrument(tracer_provider=tracing.provider, hide_internal_runnables=True)
     try:
         yield
     finally:
         instrumentor.uninstrument()
-        instrumentor.instrument()
+        instrumentor.instrument(tracer_provider=tracing.provider)
 
 
 def test_hidden_plumbing_keeps_parentage(tracing: Any, hide_internal: Any, user_tracer: Any) -> None:

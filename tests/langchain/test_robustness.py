@@ -149,9 +149,8 @@ def test_ten_thousand_runs_leave_the_map_empty(tracing: Any) -> None:
 
 
 def test_runs_that_never_end_are_bounded(tracing: Any) -> None:
-    unfinished = (
-        FluxLoopCallbackHandler()
-    )  # its own map: what LangChain would do to one that is never told the end
+    # its own map: what LangChain would do to one that is never told the end
+    unfinished = FluxLoopCallbackHandler(handler().telemetry)
     sizes = []
     for index in range(12_000):
         unfinished.on_chain_start(None, {"i": index}, run_id=uuid.uuid4(), name="never_ends")
@@ -240,7 +239,7 @@ def test_uninstrument_restores_and_instrument_is_idempotent(tracing: Any) -> Non
         prompt_chain().invoke({"question": "Capital?"})
         assert tracing.spans() == []
     finally:
-        instrumentor.instrument()
+        instrumentor.instrument(tracer_provider=tracing.provider)
     assert all(_wrapped_everything())
     prompt_chain().invoke({"question": "Capital?"})
     assert [s.name for s in tracing.spans()].count("RunnableSequence") == 1
@@ -281,7 +280,7 @@ def test_explicit_tracer_provider(tracing: Any) -> None:
         chat_model().invoke("hi")
     finally:
         instrumentor.uninstrument()
-        instrumentor.instrument()
+        instrumentor.instrument(tracer_provider=tracing.provider)
     spans = exporter.get_finished_spans()
     assert [s.name for s in spans] == ["chat GenericFakeChatModel"]
     assert spans[0].instrumentation_scope.name == "fluxloop_otel.instrumentation.langchain"

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 from opentelemetry.sdk.trace import ReadableSpan
 
-from fluxloop_otel.export.fluxloop.ids import observation_uuid, trace_uuid
+from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 LANGCHAIN_TESTS = REPOSITORY / "tests" / "langchain"

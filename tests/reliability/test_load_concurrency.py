@@ -263,7 +263,7 @@ def test_two_hundred_concurrent_langgraph_runs(big_queue: Any, langgraph_agent: 
     observations = parse_strict(tracing.directory / "observations.jsonl")
     traces = parse_strict(tracing.directory / "traces.jsonl")
     reference_ids = {s.context.trace_id for s in reference_spans}
-    from fluxloop_otel.export.fluxloop.ids import trace_uuid
+    from fluxloop_otel.semconv.ids import trace_uuid
 
     skip = {trace_uuid(t) for t in reference_ids}
     check_records_match_spans(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fluxloop_otel.export.fluxloop.ids import observation_uuid, trace_id_from_uuid, trace_uuid, workflow_root_span_id
+from fluxloop_otel.semconv.ids import observation_uuid, trace_id_from_uuid, trace_uuid, workflow_root_span_id
 
 trace_ids = st.integers(min_value=1, max_value=(1 << 128) - 1)
 span_ids = st.integers(min_value=1, max_value=(1 << 64) - 1)

@@ -18,7 +18,7 @@ from fluxloop_otel.cli.main import UsageError
 from fluxloop_otel.export.convert import ConvertOptions, Converter, ConvertReport, input_files
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE
 from fluxloop_otel.export.otlp_json.lines import DEFAULT_MAX_LINE_BYTES, input_size
-from fluxloop_otel.export.trace_runs import RunCollector, write_converted_experiment
+from fluxloop_otel.runner.trace_runs import RunCollector, write_converted_experiment
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

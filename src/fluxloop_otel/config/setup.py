@@ -25,11 +25,10 @@ from fluxloop_otel.core import runtime
 from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
 from fluxloop_otel.serialization import SecretMasker, Serializer
+from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
 from fluxloop_otel.version import __version__
 
 logger = logging.getLogger("fluxloop_otel")
-
-TRACER_NAME = "fluxloop_otel"
 
 _lock = threading.RLock()
 _fanouts: "weakref.WeakKeyDictionary[Any, FanOutSpanProcessor]" = weakref.WeakKeyDictionary()
@@ -85,7 +84,7 @@ def shutdown(timeout: float = 30.0) -> None:
             fanout.replace(())
         _jsonl_key = _otlp_key = None
         settings = resolve_settings({"enabled": False})
-        runtime.install(runtime.Runtime(settings, None, Serializer()))
+        runtime.install(runtime.Runtime(settings, None))
 
 
 # -- internals ----------------------------------------------------------------------------
@@ -105,16 +104,18 @@ def _apply(settings: Settings, options: dict[str, Any]) -> None:
         redact=settings.redact,
     )
     if not settings.enabled:
-        runtime.install(runtime.Runtime(settings, None, serializer))
+        runtime.install(runtime.Runtime(settings, None))
         return
+    capture = bool(settings.capture_content)
     provider, owned = _resolve_provider(settings)
     if provider is None:
-        runtime.install(runtime.Runtime(settings, trace_api.get_tracer(TRACER_NAME, __version__), serializer))
+        tracer = trace_api.get_tracer(TRACER_NAME, __version__)
+        runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture)))
         return
     fanout = _fanout_for(provider)
     fanout.replace(_processors(settings, options, fanout, owned))
     tracer = provider.get_tracer(TRACER_NAME, __version__)
-    runtime.install(runtime.Runtime(settings, tracer, serializer))
+    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture)))
     _activate_integrations(settings, provider)
     logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.values.items() if k != "redact"})
 
@@ -228,82 +229,38 @@ def _activate_integrations(settings: Settings, provider: Any) -> None:
                 instrumentor.instrument()
         except Exception as exc:  # never fail configure() over an optional integration
             logger.warning("fluxloop-otel: threading instrumentation unavailable: %r", exc)
-    if settings.instrument_langchain:
-        # Instrument when the application imports langchain-core (now, if it already has):
-        # programs that never use LangChain never pay for importing it.
-        _when_imported("langchain_core", _instrument_langchain)
-    else:
-        _uninstrument_langchain()
-    for framework in _FRAMEWORKS:
+    for framework in FRAMEWORKS:
         framework.apply(settings, provider)
 
 
-_import_hooks: set[str] = set()
+class Framework:
+    """One framework instrumentor ``configure()`` drives, found through its entry point.
 
+    The configuration layer never imports instrumentations: it loads them by entry point
+    (``opentelemetry_instrumentor`` group), as ``opentelemetry-instrument`` does, when the
+    framework's module is (or gets) imported, and calls ``instrument()`` with its settings.
+    """
 
-def _when_imported(module_name: str, hook: Any) -> None:
-    if module_name in sys.modules:
-        hook(sys.modules[module_name])
-    elif module_name not in _import_hooks:
-        _import_hooks.add(module_name)
-        wrapt.register_post_import_hook(hook, module_name)
-
-
-#: Whether configure() (not the user, not opentelemetry-instrument) instrumented LangChain.
-_langchain_instrumented_here = False
-
-
-def _instrument_langchain(_module: Any = None) -> None:
-    active = runtime.current
-    if active is None or not active.enabled or not active.settings.instrument_langchain:
-        return
-    try:
-        from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
-
-        instrumentor = LangChainInstrumentor()
-        hide = active.settings.langchain_hide_internal
-        global _langchain_instrumented_here
-        if not instrumentor.is_instrumented_by_opentelemetry:
-            # No provider: the handler takes its tracer from the active runtime at each
-            # span start, so later configure() calls (another provider) are followed.
-            instrumentor.instrument(hide_internal_runnables=hide)
-            _langchain_instrumented_here = True
-        elif _langchain_instrumented_here and instrumentor.handler is not None:
-            # configure() called again; an instrumentor the user set up keeps the user's choice
-            instrumentor.handler.hide_plumbing = hide
-    except Exception as exc:
-        logger.warning("fluxloop-otel: LangChain instrumentation failed: %r", exc)
-
-
-def _uninstrument_langchain() -> None:
-    if "fluxloop_otel.instrumentation.langchain" not in sys.modules:
-        return
-    from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
-
-    global _langchain_instrumented_here
-    _langchain_instrumented_here = False
-    instrumentor = LangChainInstrumentor()
-    if instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.uninstrument()
-
-
-class _Framework:
-    """NAT / AGNT5: instrumented through their entry point when their module is (or gets) imported."""
-
-    def __init__(self, option: str, entry_point: str, module: str) -> None:
-        self.option, self.entry_point, self.module = option, entry_point, module
-        self._applied: Any = None
+    def __init__(self, option: str, entry_point: str, module: str, extra_options: Any = None) -> None:
+        self.option = option
+        self.entry_point = entry_point
+        self.module = module
+        self._extra = extra_options or (lambda settings: {})
+        #: The ``instrument()`` options configure() used, while it (not the user) instrumented.
+        self._applied: dict[str, Any] | None = None
         self._hooked = False
-        self._pending: Any = None
+        self._pending: tuple[Settings, Any] | None = None
 
     def apply(self, settings: Settings, provider: Any) -> None:
         if not getattr(settings, self.option):
             self._uninstrument()
             return
-        self._pending = provider
+        self._pending = (settings, provider)
         if self.module in sys.modules:
             self._instrument()
         elif not self._hooked:
+            # Instrument when the application imports the framework: programs that never use
+            # it never pay for importing it.
             self._hooked = True
             wrapt.register_post_import_hook(lambda _module: self._instrument(), self.module)
 
@@ -312,21 +269,26 @@ class _Framework:
 
         for entry in entry_points(group="opentelemetry_instrumentor", name=self.entry_point):
             return entry.load()()
-        raise LookupError(f"entry point {self.entry_point!r} not found")
+        raise LookupError(f"entry point {self.entry_point!r} not found (is fluxloop-otel installed?)")
 
     def _instrument(self) -> None:
+        pending = self._pending
         active = runtime.current
-        if self._pending is None or active is None or not active.enabled:
+        if pending is None or active is None or not active.enabled:
             return
+        settings, provider = pending
         try:
             instrumentor = self._instrumentor()
             options = {
-                "tracer_provider": self._pending,
-                "capture_content": active.capture_content,
-                "serializer": active.serializer,
+                "tracer_provider": provider,
+                "capture_content": active.telemetry.capture_content,
+                "serializer": active.telemetry.serializer,
+                **self._extra(settings),
             }
             if instrumentor.is_instrumented_by_opentelemetry:
-                if self._applied is None or self._applied == options:
+                if self._applied is None:
+                    return  # the user (or opentelemetry-instrument) instrumented it: their choice stands
+                if self._applied == options:
                     return
                 instrumentor.uninstrument()
             instrumentor.instrument(**options)
@@ -347,7 +309,18 @@ class _Framework:
             logger.warning("fluxloop-otel: %s uninstrumentation failed: %r", self.entry_point, exc)
 
 
-_FRAMEWORKS = (
-    _Framework("instrument_nat", "fluxloop_nat", "nat.builder.function"),
-    _Framework("instrument_agnt5", "fluxloop_agnt5", "agnt5"),
+#: The framework instrumentors configure() switches on when their framework is importable.
+FRAMEWORKS: tuple[Framework, ...] = (
+    Framework(
+        "instrument_langchain",
+        "fluxloop_langchain",
+        "langchain_core",
+        lambda settings: {"hide_internal_runnables": bool(settings.langchain_hide_internal)},
+    ),
+    Framework("instrument_nat", "fluxloop_nat", "nat.builder.function"),
+    Framework("instrument_agnt5", "fluxloop_agnt5", "agnt5"),
 )
+
+
+# The first traced call configures from the environment when nothing else did.
+runtime.set_autoconfigure(configure)

@@ -17,13 +17,21 @@ from typing import Any
 from opentelemetry import trace as trace_api
 
 from fluxloop_otel.core import runtime as _runtime
-from fluxloop_otel.core import spans
-from fluxloop_otel.core.observation import ObservationData
-from fluxloop_otel.core.usage import TokenUsage
-from fluxloop_otel.export.fluxloop.ids import observation_uuid, trace_uuid, workflow_root_span_id
 from fluxloop_otel.semconv import attributes as A
-from fluxloop_otel.semconv import mapping
-from fluxloop_otel.semconv.observation_types import ObservationType, spec_for
+from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid, workflow_root_span_id
+from fluxloop_otel.semconv.observation_types import ObservationType
+from fluxloop_otel.telemetry import (
+    RECORD_TYPES,
+    UNSET,
+    EmbeddingInvocation,
+    EventRecord,
+    Invocation,
+    LLMInvocation,
+    TokenUsage,
+    attach,
+    detach,
+)
+from fluxloop_otel.telemetry.attributes import model_attributes, usage_attributes
 
 _current_trace: contextvars.ContextVar["TraceContext | None"] = contextvars.ContextVar("fluxloop_otel_trace", default=None)
 _pushed: contextvars.ContextVar[tuple[tuple[Any, Any, Any], ...]] = contextvars.ContextVar("fluxloop_otel_pushed", default=())
@@ -88,30 +96,28 @@ class TraceContext:
         if not rt.enabled:
             return
         kind = ObservationType.coerce(getattr(observation.type, "value", observation.type))
-        spec = spec_for(kind)
-        attributes: dict[str, Any] = spec.static_attributes(observation.name)
+        record = RECORD_TYPES[kind](
+            observation.name,
+            input=UNSET if observation.input is None else observation.input,
+            metadata=observation.metadata or None,
+            start_time_ns=_to_ns(observation.start_time),
+        )
         model = getattr(observation, "model", None)
         if model:
-            attributes.update(mapping.model_attributes(model))
-        if observation.metadata:
-            attributes[A.METADATA] = rt.serializer.dumps(observation.metadata, "metadata")
-        if observation.input is not None and rt.capture_content:
-            if isinstance(observation.input, str):
-                attributes[A.INPUT_VALUE] = rt.serializer.text(observation.input)
+            record.detail = model
+            if isinstance(record, (LLMInvocation, EmbeddingInvocation)):
+                record.request_model = model
             else:
-                attributes[A.INPUT_VALUE] = rt.serializer.dumps(observation.input, "input")
-                attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
-        span = rt.tracer.start_span(
-            spec.span_name(observation.name, model), attributes=attributes, start_time=_to_ns(observation.start_time)
-        )
-        token = spans.attach(span)
+                record.attributes = rt.telemetry.model_attributes(model)
+        span = rt.telemetry.start(record)
+        token = attach(span)
         context = span.get_span_context()
         observation.id = observation_uuid(context.trace_id, context.span_id)
         observation.trace_id = trace_uuid(context.trace_id)
         parent = getattr(span, "parent", None)
         if parent is not None and parent.span_id != workflow_root_span_id(context.trace_id):
             observation.parent_observation_id = observation_uuid(context.trace_id, parent.span_id)
-        entry = (observation, span, token)
+        entry = (observation, record, token)
         _pushed.set(_pushed.get() + (entry,))
         with self._lock:
             self._open[id(observation)] = entry
@@ -135,36 +141,42 @@ class TraceContext:
             if entry is None:
                 return None
             self._open.pop(id(entry[0]), None)
-        observation, span, token = entry
-        _finish_observation(observation, span)
-        spans.safe_detach(token)
+        observation, record, token = entry
+        _finish_observation(observation, record)
+        detach(token)
         return observation
 
 
-def _finish_observation(observation: Any, span: trace_api.Span) -> None:
-    rt = _runtime.get()
-    kind = ObservationType.coerce(getattr(observation.type, "value", observation.type))
-    attributes: dict[str, Any] = {}
+def _finish_observation(observation: Any, record: Invocation) -> None:
+    """Copy what was set on ``observation`` since the push into its record and end it."""
+    telemetry = _runtime.get().telemetry
     if observation.output is not None:
-        attributes.update(spans.output_attributes(rt, kind, observation.output, True, True))
+        if isinstance(record, LLMInvocation):
+            record.response = observation.output
+        else:
+            record.output = observation.output
+    end: dict[str, Any] = {}
     usage = TokenUsage(observation.prompt_tokens, observation.completion_tokens, observation.total_tokens)
     if usage:
-        attributes.update(mapping.usage_attributes(usage))
+        if isinstance(record, LLMInvocation):
+            record.usage = usage
+        else:
+            end.update(telemetry.usage_attributes(usage))
     if getattr(observation, "llm_parameters", None):
-        attributes[A.LLM_INVOCATION_PARAMETERS] = rt.serializer.dumps(observation.llm_parameters, "metadata")
+        end[A.LLM_INVOCATION_PARAMETERS] = telemetry.serializer.dumps(observation.llm_parameters, "metadata")
     level = getattr(getattr(observation, "level", None), "value", getattr(observation, "level", None))
     if level and level != "info":
-        attributes[A.FLUXLOOP_OBSERVATION_LEVEL] = str(level)
+        end[A.FLUXLOOP_OBSERVATION_LEVEL] = str(level)
     if observation.metadata:
-        attributes[A.METADATA] = rt.serializer.dumps(observation.metadata, "metadata")
-    if attributes:
-        span.set_attributes(attributes)
+        end[A.METADATA] = telemetry.serializer.dumps(observation.metadata, "metadata")
     if observation.error:
-        span.set_status(trace_api.Status(trace_api.StatusCode.ERROR, str(observation.error)))
+        record.error_message = str(observation.error)
         error_type = (observation.metadata or {}).get("error_type")
         if error_type:
-            span.set_attribute(A.ERROR_TYPE, str(error_type))
-    span.end(end_time=_to_ns(observation.end_time))
+            end[A.ERROR_TYPE] = str(error_type)
+    record.end_attributes = end or None
+    record.end_time_ns = _to_ns(observation.end_time)
+    telemetry.stop(record)
 
 
 def get_current_context() -> TraceContext:
@@ -186,21 +198,17 @@ def get_current_context() -> TraceContext:
     return TraceContext(span, metadata=metadata, tags=tags)
 
 
-def _current_span() -> trace_api.Span:
-    return trace_api.get_current_span()
-
-
 def set_usage(input_tokens: int | None = None, output_tokens: int | None = None, total_tokens: int | None = None) -> None:
     """Record token usage on the current observation (a ``@prompt`` call, typically)."""
     usage = TokenUsage(input_tokens, output_tokens, total_tokens)
     if usage:
-        _current_span().set_attributes(mapping.usage_attributes(usage))
+        trace_api.get_current_span().set_attributes(usage_attributes(usage))
 
 
 def set_model(model: str, provider: str | None = None) -> None:
     """Record the model (and provider) of the current observation; renames a ``chat`` span."""
-    span = _current_span()
-    span.set_attributes(mapping.model_attributes(model, provider))
+    span = trace_api.get_current_span()
+    span.set_attributes(model_attributes(model, provider))
     attributes = getattr(span, "attributes", None) or {}
     if attributes.get(A.GEN_AI_OPERATION_NAME) in ("chat", "text_completion", "embeddings"):
         span.update_name(f"{attributes[A.GEN_AI_OPERATION_NAME]} {model}")
@@ -217,19 +225,12 @@ def event(
     rt = _runtime.get()
     if not rt.enabled:
         return
-    attributes: dict[str, Any] = spec_for(ObservationType.EVENT).static_attributes(name)
-    if rt.capture_content:
-        if input is not None:
-            attributes[A.INPUT_VALUE] = rt.serializer.dumps(input, "input")
-            attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
-        if output is not None:
-            value, mime = mapping.encode_output(output, rt.serializer)
-            attributes[A.OUTPUT_VALUE] = value
-            if mime:
-                attributes[A.OUTPUT_MIME_TYPE] = mime
-    if metadata:
-        attributes[A.METADATA] = rt.serializer.dumps(metadata, "metadata")
-    if level != "info":
-        attributes[A.FLUXLOOP_OBSERVATION_LEVEL] = level
-    span = rt.tracer.start_span(name, attributes=attributes)
-    span.end(end_time=getattr(span, "start_time", None))
+    rt.telemetry.event(
+        EventRecord(
+            name,
+            input=UNSET if input is None else input,
+            output=UNSET if output is None else output,
+            metadata=metadata or None,
+            level=level,
+        )
+    )

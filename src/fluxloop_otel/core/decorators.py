@@ -1,13 +1,15 @@
 """``@agent @tool @prompt @retrieval @embedding @trace``: one wrapt mechanism, the
-observation type as data.
+observation type as data, a thin adapter onto the telemetry layer.
 
-Each decorated callable gets a :class:`CallPlan` (built once: span name, static
-attributes, argument binder); each call walks start -> call -> finish with no I/O.
+Each decorated callable gets a :class:`CallPlan` (built once: its record template, cached
+static attributes, argument binder); each call fills one record and walks
+start -> call -> finish through :class:`~fluxloop_otel.telemetry.Telemetry` with no I/O.
 A call with no active span starts a new trace.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 from typing import Any, Callable, Mapping, TypeVar, overload
@@ -17,12 +19,21 @@ from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
 from fluxloop_otel.core import runtime as _runtime
-from fluxloop_otel.core import spans
 from fluxloop_otel.core.arguments import ArgumentBinder
 from fluxloop_otel.core.streams import trace_async_generator, trace_generator
 from fluxloop_otel.semconv import attributes as A
-from fluxloop_otel.semconv import mapping
-from fluxloop_otel.semconv.observation_types import ObservationType, TypeSpec, spec_for
+from fluxloop_otel.semconv.observation_types import ObservationType
+from fluxloop_otel.telemetry import attributes as record_attributes
+from fluxloop_otel.telemetry import (
+    RECORD_TYPES,
+    UNSET,
+    Invocation,
+    LLMInvocation,
+    RetrievalInvocation,
+    Telemetry,
+    ToolCall,
+    detach,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,63 +82,61 @@ def _parameters_schema(binder: ArgumentBinder, func: Any) -> str:
     return json.dumps({"type": "object", "properties": properties, "required": required})
 
 
+#: Argument names read as a generation's request model / messages / prompt.
+_QUERY_PARAMETERS = ("query", "question", "q", "text", "input")
+_TOP_K_PARAMETERS = ("k", "top_k", "limit", "n_results")
+
+
 class CallPlan:
-    """Everything about a decorated callable that does not change between calls, and the
-    two steps of a call: :meth:`start` (span with input) and :meth:`finish` (output, end)."""
+    """Everything about a decorated callable that does not change between calls (its record
+    template and cached static attributes), and the two steps of a call: :meth:`start` (a
+    record with the call's input, its span started) and :meth:`finish` (output, span ended)."""
 
     __slots__ = (
         "observation_type",
-        "spec",
         "name",
-        "span_name",
-        "static_attributes",
+        "template",
+        "static",
         "capture_input",
         "capture_output",
         "capture_tokens",
         "kind",
         "_func",
         "_binders",
+        "_record_type",
         "_reads_arguments",
-        "_reads_result",
-        "_is_tool",
     )
 
     def __init__(
         self,
         func: Any,
-        spec: TypeSpec,
-        name: str | None,
+        template: Invocation,
         *,
-        metadata: Mapping[str, Any] | None,
         capture_input: bool,
         capture_output: bool,
         capture_tokens: bool,
-        detail: str | None,
-        extra_attributes: Mapping[str, Any],
     ) -> None:
         self._func = func
-        self.spec = spec
-        self.observation_type = spec.type
-        self.name = name or _default_name(func)
-        self.span_name = spec.span_name(self.name, detail)
+        self.template = template
+        self.observation_type = template.observation_type
+        self.name = template.name
         self.capture_input = capture_input
         self.capture_output = capture_output
         self.capture_tokens = capture_tokens
         self.kind = _call_kind(func)
         self._binders: dict[bool, ArgumentBinder] = {}
-        attributes: dict[str, Any] = spec.static_attributes(self.name)
-        # The record builder reads agent/tool names from gen_ai.* names: skip the duplicate.
-        if spec.name_attributes:
-            attributes.pop(A.FLUXLOOP_OBSERVATION_NAME, None)
-        if metadata:
-            attributes[A.METADATA] = json.dumps(metadata, default=str)
-        attributes.update({k: v for k, v in extra_attributes.items() if v is not None})
-        if spec.type is ObservationType.TOOL:
-            attributes[A.TOOL_PARAMETERS] = _parameters_schema(self.binder(False), func)
-        self.static_attributes = attributes
-        self._is_tool = spec.type is ObservationType.TOOL
-        self._reads_arguments = spec.type in (ObservationType.GENERATION, ObservationType.RETRIEVAL)
-        self._reads_result = spec.type in spans.TYPES_READING_RESULTS
+        self._record_type = type(template)
+        if isinstance(template, ToolCall):
+            template.parameters_schema = _parameters_schema(self.binder(False), func)
+        span_name, fixed = record_attributes.static(template)
+        fixed = dict(fixed)
+        if template.metadata:
+            fixed[A.METADATA] = json.dumps(template.metadata, default=str)
+        #: ``(span name, static attributes)`` handed to the emitter on every call.
+        self.static = (span_name, fixed)
+        # These kinds read their arguments (model, messages, query): the emitter computes their
+        # (cached) static attributes from each call's record instead.
+        self._reads_arguments = self.observation_type in (ObservationType.GENERATION, ObservationType.RETRIEVAL)
 
     def binder(self, bound_call: bool) -> ArgumentBinder:
         binder = self._binders.get(bound_call)
@@ -135,111 +144,117 @@ class CallPlan:
             binder = self._binders[bound_call] = ArgumentBinder(_underlying(self._func), skip_first=bound_call)
         return binder
 
-    def start_attributes(
-        self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
-        """Span name and start attributes (static ones plus the captured input) of one call."""
-        capture = self.capture_input and rt.capture_content
-        if not capture and not self._reads_arguments:
-            return self.span_name, self.static_attributes
+    def record(self, telemetry: Telemetry, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Invocation:
+        """This call's record (input bound to parameter names when it is recorded)."""
+        capture = self.capture_input and telemetry.capture_content
+        if not self._reads_arguments:
+            if not capture:
+                return self._record_type(self.name, record_output=self.capture_output)
+            binder = self._binders.get(instance is not None) or self.binder(instance is not None)
+            return self._record_type(self.name, input=binder.bind(args, kwargs), record_output=self.capture_output)
         binder = self._binders.get(instance is not None) or self.binder(instance is not None)
         bound = binder.bind(args, kwargs)
-        if capture:
-            text = rt.serializer.dumps(bound, "input")
-            attributes = {**self.static_attributes, A.INPUT_VALUE: text, A.INPUT_MIME_TYPE: A.MIME_JSON}
-            if self._is_tool:
-                attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS] = text
-        else:
-            attributes = dict(self.static_attributes)
-        name = self.span_name
-        if self._reads_arguments:
-            attributes.update(mapping.input_attributes(self.observation_type, bound, rt.serializer, capture))
-            model = attributes.get(A.GEN_AI_REQUEST_MODEL)
-            if model and A.GEN_AI_REQUEST_MODEL not in self.static_attributes:
-                name = self.spec.span_name(self.name, model)
-        return name, attributes
+        record = copy.copy(self.template)
+        record.input = bound if capture else UNSET
+        record.record_output = self.capture_output
+        if isinstance(record, LLMInvocation):
+            _fill_generation(record, bound)
+            record.read_usage = self.capture_tokens
+        elif isinstance(record, RetrievalInvocation):
+            _fill_retrieval(record, bound)
+        return record
 
-    def start(self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """Start this call's span (a child of the current span, or a new trace)."""
-        if not self._reads_arguments and self.capture_input and rt.capture_content:  # the common case
-            binder = self._binders.get(instance is not None) or self.binder(instance is not None)
-            text = rt.serializer.dumps(binder.bind(args, kwargs), "input")
-            attributes = {**self.static_attributes, A.INPUT_VALUE: text, A.INPUT_MIME_TYPE: A.MIME_JSON}
-            if self._is_tool:
-                attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS] = text
-            return rt.tracer.start_span(self.span_name, attributes=attributes)
-        name, attributes = self.start_attributes(rt, instance, args, kwargs)
-        return rt.tracer.start_span(name, attributes=attributes)
+    def static_for(self, record: Invocation) -> tuple[str, Mapping[str, Any]] | None:
+        """The cached static part of ``record`` (None: the emitter derives it from the record)."""
+        return None if self._reads_arguments else self.static
 
-    def finish(self, rt: _runtime.Runtime, span: Any, result: Any) -> None:
+    def start(self, telemetry: Telemetry, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Invocation:
+        """This call's record, its span started (a child of the current span, or a new trace)."""
+        record = self.record(telemetry, instance, args, kwargs)
+        telemetry.start(record, static=None if self._reads_arguments else self.static)
+        return record
+
+    def finish(self, telemetry: Telemetry, record: Invocation, result: Any) -> None:
         """Record the return value and end the span."""
-        if self._reads_result:
-            attributes = spans.output_attributes(rt, self.observation_type, result, self.capture_output, self.capture_tokens)
-            if attributes:
-                span.set_attributes(attributes)
-        elif result is not None and self.capture_output and rt.capture_content:
-            if type(result) is str:
-                value = rt.serializer.text(result)
-                if not self._is_tool:  # one attribute: set_attribute is the cheaper SDK call
-                    span.set_attribute(A.OUTPUT_VALUE, value)
-                    span.end()
-                    return
-                attributes = {A.OUTPUT_VALUE: value, A.GEN_AI_TOOL_CALL_RESULT: value}
-            else:
-                value = rt.serializer.dumps(result, "output")
-                attributes = {A.OUTPUT_VALUE: value, A.OUTPUT_MIME_TYPE: A.MIME_JSON}
-                if self._is_tool:
-                    attributes[A.GEN_AI_TOOL_CALL_RESULT] = value
-            span.set_attributes(attributes)
-        span.end()
+        if isinstance(record, LLMInvocation):
+            record.response = result
+        else:
+            record.output = result
+        telemetry.stop(record)
+
+
+def _fill_generation(record: LLMInvocation, bound: Mapping[str, Any]) -> None:
+    parameters = {
+        name: value
+        for name, value in bound.items()
+        if name in A.REQUEST_PARAMETERS and value is not None and isinstance(value, (int, float, str, list, tuple))
+    }
+    if parameters:
+        record.parameters = parameters
+    model = bound.get("model")
+    if isinstance(model, str) and model:
+        record.request_model = model
+    messages = bound.get("messages")
+    if isinstance(messages, (list, tuple)) and messages:
+        record.messages = messages
+    elif isinstance(bound.get("prompt"), str):
+        record.messages = bound["prompt"]
+
+
+def _fill_retrieval(record: RetrievalInvocation, bound: Mapping[str, Any]) -> None:
+    query = next((bound[n] for n in _QUERY_PARAMETERS if isinstance(bound.get(n), str)), None)
+    if query is None:
+        query = next((v for v in bound.values() if isinstance(v, str)), None)
+    record.query = query
+    top_k = next((bound[n] for n in _TOP_K_PARAMETERS if type(bound.get(n)) is int), None)
+    if top_k is not None:
+        record.top_k = top_k
 
 
 _attach = context_api.attach
 _span_context = trace_api.set_span_in_context
-_detach = spans.safe_detach
+_detach = detach
 
 
 def observation_wrapper(plan: CallPlan) -> Callable[..., Any]:
     """The wrapt wrapper body shared by all decorators (a closure: the cheapest call for wrapt)."""
     start, finish, kind = plan.start, plan.finish, plan.kind
     get_runtime = _runtime.get
-    record_error = spans.record_error
 
-    async def call_async(rt: _runtime.Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        span = start(rt, instance, args, kwargs)
-        token = _attach(_span_context(span))
+    async def call_async(telemetry: Telemetry, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        record = start(telemetry, instance, args, kwargs)
+        token = _attach(_span_context(record.span))  # type: ignore[arg-type]
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:
             _detach(token)
-            record_error(span, exc)
-            span.end()
+            telemetry.fail(record, exc)
             raise
         _detach(token)
-        finish(rt, span, result)
+        finish(telemetry, record, result)
         return result
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         rt = _runtime.current or get_runtime()
         if not rt.enabled:
             return wrapped(*args, **kwargs)
+        telemetry = rt.telemetry
         if kind != _SYNC:
             if kind == _ASYNC:
-                return call_async(rt, wrapped, instance, args, kwargs)
+                return call_async(telemetry, wrapped, instance, args, kwargs)
             if kind == _GENERATOR:
-                return trace_generator(rt, plan, wrapped(*args, **kwargs), instance, args, kwargs)
-            return trace_async_generator(rt, plan, wrapped(*args, **kwargs), instance, args, kwargs)
-        span = start(rt, instance, args, kwargs)
-        token = _attach(_span_context(span))
+                return trace_generator(telemetry, plan, wrapped(*args, **kwargs), instance, args, kwargs)
+            return trace_async_generator(telemetry, plan, wrapped(*args, **kwargs), instance, args, kwargs)
+        record = start(telemetry, instance, args, kwargs)
+        token = _attach(_span_context(record.span))  # type: ignore[arg-type]
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
             _detach(token)
-            record_error(span, exc)
-            span.end()
+            telemetry.fail(record, exc)
             raise
         _detach(token)
-        finish(rt, span, result)
+        finish(telemetry, record, result)
         return result
 
     wrapper.plan = plan  # type: ignore[attr-defined]
@@ -254,25 +269,25 @@ def observe(
     capture_input: bool = True,
     capture_output: bool = True,
     capture_tokens: bool = True,
-    detail: str | None = None,
-    attributes: Mapping[str, Any] | None = None,
+    **fields: Any,
 ) -> Callable[[F], F]:
-    """Decorator factory behind every public decorator (``observation_type`` as data)."""
-    spec = spec_for(observation_type)
+    """Decorator factory behind every public decorator (``observation_type`` as data).
+
+    ``fields`` are the record fields of that type fixed for every call (``description`` of a
+    tool, ``request_model`` of a generation, ``data_source`` of a retrieval...).
+    """
+    record_type = RECORD_TYPES[ObservationType.coerce(observation_type)]
 
     def decorate(func: F) -> F:
         if not callable(func) and not isinstance(func, (classmethod, staticmethod)):
-            raise TypeError(f"@{spec.type.value} can only decorate callables, got {type(func).__name__}")
+            raise TypeError(f"@{record_type.observation_type.value} can only decorate callables, got {type(func).__name__}")
+        template = record_type(name or _default_name(func), metadata=metadata, **fields)
         plan = CallPlan(
             func,
-            spec,
-            name,
-            metadata=metadata,
+            template,
             capture_input=capture_input,
             capture_output=capture_output,
             capture_tokens=capture_tokens,
-            detail=detail,
-            extra_attributes=attributes or {},
         )
         return wrapt.FunctionWrapper(func, observation_wrapper(plan))  # type: ignore[return-value]
 
@@ -305,10 +320,7 @@ def tool(name: str | None = None, description: str | None = None) -> Callable[[F
 def tool(name: Any = None, description: str | None = None) -> Any:
     """A tool: ``execute_tool {name}`` span with arguments and result, FluxLoop type ``tool``."""
 
-    def factory(n: str | None) -> Callable[[F], F]:
-        return observe(ObservationType.TOOL, n, attributes={A.GEN_AI_TOOL_DESCRIPTION: description, A.TOOL_DESCRIPTION: description})
-
-    return _bare_or_factory(name, factory)
+    return _bare_or_factory(name, lambda n: observe(ObservationType.TOOL, n, description=description))
 
 
 @overload
@@ -317,9 +329,9 @@ def prompt(name: F) -> F: ...
 def prompt(name: str | None = None, model: str | None = None, capture_tokens: bool = True, provider: str | None = None) -> Callable[[F], F]: ...
 def prompt(name: Any = None, model: str | None = None, capture_tokens: bool = True, provider: str | None = None) -> Any:
     """An LLM call: ``chat {model}`` span with model, messages and token usage, FluxLoop type ``generation``."""
-    extra = mapping.model_attributes(model, provider) if model else ({A.GEN_AI_PROVIDER_NAME: provider} if provider else {})
     return _bare_or_factory(
-        name, lambda n: observe(ObservationType.GENERATION, n, capture_tokens=capture_tokens, detail=model, attributes=extra)
+        name,
+        lambda n: observe(ObservationType.GENERATION, n, capture_tokens=capture_tokens, request_model=model, provider=provider),
     )
 
 
@@ -329,8 +341,9 @@ def retrieval(name: F) -> F: ...
 def retrieval(name: str | None = None, data_source: str | None = None, top_k: int | None = None, metadata: Mapping[str, Any] | None = None) -> Callable[[F], F]: ...
 def retrieval(name: Any = None, data_source: str | None = None, top_k: int | None = None, metadata: Mapping[str, Any] | None = None) -> Any:
     """A retrieval: ``retrieval {data source}`` span with query and documents, FluxLoop type ``retrieval``."""
-    extra = {A.GEN_AI_DATA_SOURCE_ID: data_source, A.GEN_AI_REQUEST_TOP_K: top_k}
-    return _bare_or_factory(name, lambda n: observe(ObservationType.RETRIEVAL, n, metadata=metadata, detail=data_source, attributes=extra))
+    return _bare_or_factory(
+        name, lambda n: observe(ObservationType.RETRIEVAL, n, metadata=metadata, data_source=data_source, top_k=top_k)
+    )
 
 
 @overload
@@ -339,12 +352,9 @@ def embedding(name: F) -> F: ...
 def embedding(name: str | None = None, model: str | None = None, provider: str | None = None) -> Callable[[F], F]: ...
 def embedding(name: Any = None, model: str | None = None, provider: str | None = None) -> Any:
     """An embedding call: ``embeddings {model}`` span with dimension count, FluxLoop type ``embedding``."""
-    extra: dict[str, Any] = {}
-    if model:
-        extra = {A.GEN_AI_REQUEST_MODEL: model, A.EMBEDDING_MODEL_NAME: model}
-    if provider:
-        extra[A.GEN_AI_PROVIDER_NAME] = provider
-    return _bare_or_factory(name, lambda n: observe(ObservationType.EMBEDDING, n, detail=model, attributes=extra))
+    return _bare_or_factory(
+        name, lambda n: observe(ObservationType.EMBEDDING, n, request_model=model, provider=provider)
+    )
 
 
 @overload

@@ -17,26 +17,27 @@ from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel.core import spans
-from fluxloop_otel.core.usage import extract_usage
-from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.observation_types import ObservationType
 from fluxloop_otel.serialization.serializer import MAX_ITEMS
+from fluxloop_otel.telemetry import Invocation, LLMInvocation, Telemetry, detach
+from fluxloop_otel.telemetry.usage import extract_usage
 
 if TYPE_CHECKING:
     from fluxloop_otel.core.decorators import CallPlan
-    from fluxloop_otel.core.runtime import Runtime
+
+#: Appended to an aggregated stream output that hit the content cap.
+STREAM_TRUNCATED = " …[stream truncated]"
 
 
 class StreamState:
     """Chunk count, first-chunk latency and the capped aggregate of one stream."""
 
-    __slots__ = ("rt", "plan", "span", "started", "chunks", "first_chunk_at", "texts", "items", "size", "truncated", "usage")
+    __slots__ = ("telemetry", "plan", "record", "started", "chunks", "first_chunk_at", "texts", "items", "size", "truncated", "usage", "keep")
 
-    def __init__(self, rt: "Runtime", plan: "CallPlan", span: trace_api.Span) -> None:
-        self.rt = rt
+    def __init__(self, telemetry: Telemetry, plan: "CallPlan", record: Invocation) -> None:
+        self.telemetry = telemetry
         self.plan = plan
-        self.span = span
+        self.record = record
         self.started = time.monotonic()
         self.chunks = 0
         self.first_chunk_at: float | None = None
@@ -45,6 +46,7 @@ class StreamState:
         self.size = 0
         self.truncated = False
         self.usage = None
+        self.keep = plan.capture_output and telemetry.capture_content
 
     def add(self, chunk: Any) -> None:
         self.chunks += 1
@@ -56,9 +58,9 @@ class StreamState:
                 if usage:
                     self.usage = usage
             self.texts = None
-        if self.truncated or not (self.plan.capture_output and self.rt.capture_content):
+        if self.truncated or not self.keep:
             return
-        limit = self.rt.serializer.max_chars
+        limit = self.telemetry.serializer.max_chars
         if type(chunk) is str:
             self.size += len(chunk)
         if self.size > limit or len(self.items) >= MAX_ITEMS:
@@ -68,54 +70,54 @@ class StreamState:
 
     def aggregate(self) -> Any:
         if self.texts is not None and all(type(item) is str for item in self.items):
-            return "".join(self.items)
-        return list(self.items)
+            text = "".join(self.items)
+            if self.truncated:  # keep the marker inside the content cap
+                text = text[: max(0, self.telemetry.serializer.max_chars - len(STREAM_TRUNCATED))] + STREAM_TRUNCATED
+            return text
+        items = list(self.items)
+        if self.truncated:
+            items.append(STREAM_TRUNCATED.strip())
+        return items
 
     def finish(self, error: BaseException | None = None, end_reason: str | None = None) -> None:
-        span = self.span
-        attributes: dict[str, Any] = {A.FLUXLOOP_STREAM_CHUNKS: self.chunks}
+        record = self.record
+        record.chunks = self.chunks
         if self.first_chunk_at is not None:
-            attributes[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self.first_chunk_at - self.started
-        if end_reason:
-            attributes[A.FLUXLOOP_STREAM_END_REASON] = end_reason
-        if self.plan.observation_type is ObservationType.GENERATION:
-            attributes[A.GEN_AI_REQUEST_STREAM] = True
-        if error is None and self.chunks:
+            record.time_to_first_chunk = self.first_chunk_at - self.started
+        if isinstance(record, LLMInvocation):
+            record.stream = True
+            record.read_usage = False  # usage comes from the chunks, not from the aggregate
+            record.usage = self.usage
+        if error is None and self.chunks and self.keep:
             result = self.aggregate()
-            attributes.update(
-                spans.output_attributes(self.rt, self.plan.observation_type, result, self.plan.capture_output, False)
-            )
-            if self.truncated and A.OUTPUT_VALUE in attributes:
-                attributes[A.OUTPUT_VALUE] = attributes[A.OUTPUT_VALUE] + " …[stream truncated]"
-        if self.usage:
-            attributes.update(spans.mapping.usage_attributes(self.usage))
-        try:
-            span.set_attributes(attributes)
-            if error is not None:
-                spans.record_error(span, error)
-        finally:
-            span.end()
-
-
-def _prepare(rt: "Runtime", plan: "CallPlan", instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, dict[str, Any], context_api.Context]:
-    name, attributes = plan.start_attributes(rt, instance, args, kwargs)
-    return name, attributes, context_api.get_current()
+            if isinstance(record, LLMInvocation):
+                record.response = result
+            else:
+                record.output = result
+        if error is not None:
+            self.telemetry.fail(record, error)
+        else:
+            self.telemetry.stop(record, end_reason)
 
 
 def trace_generator(
-    rt: "Runtime", plan: "CallPlan", inner: Generator[Any, Any, Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    telemetry: Telemetry, plan: "CallPlan", inner: Generator[Any, Any, Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Generator[Any, Any, Any]:
     """Wrap a generator so one span covers its whole iteration."""
-    name, attributes, parent = _prepare(rt, plan, instance, args, kwargs)
-    return _drive_generator(rt, plan, inner, name, attributes, parent)
+    record = plan.record(telemetry, instance, args, kwargs)  # inputs as they are at call time
+    record.parent = context_api.get_current()
+    return _drive_generator(telemetry, plan, inner, record)
+
+
+def _start(telemetry: Telemetry, plan: "CallPlan", record: Invocation) -> tuple[StreamState, context_api.Context]:
+    span = telemetry.start(record, static=plan.static_for(record))
+    return StreamState(telemetry, plan, record), trace_api.set_span_in_context(span, record.parent)
 
 
 def _drive_generator(
-    rt: "Runtime", plan: "CallPlan", inner: Generator[Any, Any, Any], name: str, attributes: dict[str, Any], parent: context_api.Context
+    telemetry: Telemetry, plan: "CallPlan", inner: Generator[Any, Any, Any], record: Invocation
 ) -> Generator[Any, Any, Any]:
-    span = rt.tracer.start_span(name, context=parent, attributes=attributes)
-    state = StreamState(rt, plan, span)
-    step_context = trace_api.set_span_in_context(span, parent)
+    state, step_context = _start(telemetry, plan, record)
     to_send: Any = None
     to_throw: BaseException | None = None
     while True:
@@ -127,14 +129,14 @@ def _drive_generator(
             else:
                 chunk = inner.send(to_send)
         except StopIteration as stop:
-            spans.safe_detach(token)
+            detach(token)
             state.finish()
             return stop.value
         except BaseException as exc:
-            spans.safe_detach(token)
+            detach(token)
             state.finish(error=exc)
             raise
-        spans.safe_detach(token)
+        detach(token)
         state.add(chunk)
         try:
             to_send = yield chunk
@@ -149,19 +151,18 @@ def _drive_generator(
 
 
 def trace_async_generator(
-    rt: "Runtime", plan: "CallPlan", inner: AsyncGenerator[Any, Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    telemetry: Telemetry, plan: "CallPlan", inner: AsyncGenerator[Any, Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> AsyncGenerator[Any, Any]:
     """Wrap an async generator so one span covers its whole iteration."""
-    name, attributes, parent = _prepare(rt, plan, instance, args, kwargs)
-    return _drive_async_generator(rt, plan, inner, name, attributes, parent)
+    record = plan.record(telemetry, instance, args, kwargs)
+    record.parent = context_api.get_current()
+    return _drive_async_generator(telemetry, plan, inner, record)
 
 
 async def _drive_async_generator(
-    rt: "Runtime", plan: "CallPlan", inner: AsyncGenerator[Any, Any], name: str, attributes: dict[str, Any], parent: context_api.Context
+    telemetry: Telemetry, plan: "CallPlan", inner: AsyncGenerator[Any, Any], record: Invocation
 ) -> AsyncGenerator[Any, Any]:
-    span = rt.tracer.start_span(name, context=parent, attributes=attributes)
-    state = StreamState(rt, plan, span)
-    step_context = trace_api.set_span_in_context(span, parent)
+    state, step_context = _start(telemetry, plan, record)
     to_send: Any = None
     to_throw: BaseException | None = None
     while True:
@@ -173,18 +174,18 @@ async def _drive_async_generator(
             else:
                 chunk = await inner.asend(to_send)
         except StopAsyncIteration:
-            spans.safe_detach(token)
+            detach(token)
             state.finish()
             return
         except asyncio.CancelledError:
-            spans.safe_detach(token)
+            detach(token)
             state.finish(end_reason="cancelled")
             raise
         except BaseException as exc:
-            spans.safe_detach(token)
+            detach(token)
             state.finish(error=exc)
             raise
-        spans.safe_detach(token)
+        detach(token)
         state.add(chunk)
         try:
             to_send = yield chunk

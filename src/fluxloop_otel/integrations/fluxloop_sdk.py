@@ -5,7 +5,7 @@ calls ``EventBuffer.flush()`` and then reads ``observations.jsonl`` for its trac
 SDK is imported (before or after ``fluxloop_otel``), this module patches three SDK methods:
 
 * ``FluxLoopContext.__init__``: also starts an OTel root span whose trace id *is* the SDK trace
-  UUID (span id: the workflow-root id, see ``export.fluxloop.ids``) and makes it current, so every
+  UUID (span id: the workflow-root id, see ``semconv.ids``) and makes it current, so every
   fluxloop-otel and LangChain span of the block carries the CLI's trace id. The root is marked
   ``fluxloop.trace.external``: the SDK writes the trace line, we write none.
 * ``FluxLoopContext.finalize`` (run by ``instrument()`` on exit): ends that root span, with the
@@ -26,12 +26,12 @@ from typing import Any
 
 import wrapt
 
+from fluxloop_otel.config.setup import force_flush
 from fluxloop_otel.core import runtime as _runtime
-from fluxloop_otel.core import spans
 from fluxloop_otel.core.context import TraceContext, _current_trace
-from fluxloop_otel.export.fluxloop.ids import trace_id_from_uuid, trace_uuid, workflow_root_span_id
-from fluxloop_otel.semconv import attributes as A
-from fluxloop_otel.semconv.observation_types import WORKFLOW_OPERATION, workflow_span_name
+from fluxloop_otel.semconv.ids import trace_id_from_uuid
+from fluxloop_otel.telemetry import Telemetry, WorkflowInvocation, attach, detach
+from fluxloop_otel.telemetry.attributes import context_attributes
 
 logger = logging.getLogger("fluxloop_otel.integrations")
 
@@ -122,8 +122,6 @@ def _context_finalize(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs
 def _buffer_flush(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if _runtime.current is not None:  # nothing traced yet: nothing to write
         try:
-            from fluxloop_otel.config.setup import force_flush
-
             force_flush(FLUSH_TIMEOUT_SECONDS)
         except Exception as exc:
             _warn_once("flush", "fluxloop-otel: flush before the FluxLoop SDK flush failed: %r", exc)
@@ -137,39 +135,32 @@ def _start_root(context: Any) -> None:
         return
     _check_directories(rt.settings, getattr(context, "config", None))
     trace = context.trace
-    trace_id = trace_id_from_uuid(trace.id)
-    name = str(trace.name)
-    attributes: dict[str, Any] = {
-        A.GEN_AI_OPERATION_NAME: WORKFLOW_OPERATION,
-        A.GEN_AI_WORKFLOW_NAME: name,
-        A.OPENINFERENCE_SPAN_KIND: A.SPAN_KIND.CHAIN.value,
-        A.FLUXLOOP_TRACE_ID: trace_uuid(trace_id),
-        A.FLUXLOOP_TRACE_EXTERNAL: True,
-    }
-    span = rt.start_root_span(workflow_span_name(name), trace_id, workflow_root_span_id(trace_id), attributes)
-    token = spans.attach(span)
+    record = WorkflowInvocation(str(trace.name), trace_id=trace_id_from_uuid(trace.id), external=True)
+    span = rt.telemetry.start_root(record)
+    token = attach(span)
     trace_context = TraceContext(
         span, metadata=dict(trace.metadata or {}), tags=list(trace.tags or []), user_id=trace.user_id
     )
     trace_token = _current_trace.set(trace_context)
-    setattr(context, _STATE, (span, token, trace_token, sys.exc_info()[1]))
+    setattr(context, _STATE, (rt.telemetry, record, token, trace_token, sys.exc_info()[1]))
 
 
 def _end_root(context: Any) -> None:
     state = context.__dict__.pop(_STATE, None)
     if state is None:
         return
-    span, token, trace_token, exception_at_entry = state
+    telemetry, record, token, trace_token, exception_at_entry = state
     try:
         _current_trace.reset(trace_token)
     except ValueError:  # finalized in another context
         pass
-    spans.safe_detach(token)
-    _copy_trace_fields(span, context.trace)
+    detach(token)
+    _copy_trace_fields(telemetry, record, context.trace)
     exception = sys.exc_info()[1]  # instrument() finalizes in a ``finally``: the block's exception, if any
     if exception is not None and exception is not exception_at_entry:
-        spans.record_error(span, exception)
-    span.end()
+        telemetry.fail(record, exception)
+    else:
+        telemetry.stop(record)
 
 
 def _check_directories(settings: Any, sdk_config: Any) -> None:
@@ -193,20 +184,13 @@ def _check_directories(settings: Any, sdk_config: Any) -> None:
         )
 
 
-def _copy_trace_fields(span: Any, trace: Any) -> None:
+def _copy_trace_fields(telemetry: Telemetry, record: WorkflowInvocation, trace: Any) -> None:
     """Metadata, tags, session and user the CLI added to the SDK trace, for OTel backends."""
-    rt = _runtime.get()
-    attributes: dict[str, Any] = {}
-    if trace.metadata:
-        attributes[A.METADATA] = rt.serializer.dumps(trace.metadata, "metadata")
-    if trace.tags:
-        attributes[A.TAG_TAGS] = [str(tag) for tag in trace.tags]
-    if trace.session_id:
-        attributes[A.SESSION_ID] = str(trace.session_id)
-    if trace.user_id:
-        attributes[A.USER_ID] = str(trace.user_id)
-    if attributes:
-        span.set_attributes(attributes)
+    record.metadata = trace.metadata or None
+    record.tags = [str(tag) for tag in trace.tags] if trace.tags else None
+    record.session_id = str(trace.session_id) if trace.session_id else None
+    record.user_id = str(trace.user_id) if trace.user_id else None
+    record.end_attributes = context_attributes(record, telemetry.serializer) or None
 
 
 def _warn_once(key: str, message: str, *args: Any) -> None:

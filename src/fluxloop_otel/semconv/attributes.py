@@ -165,3 +165,7 @@ CONTENT_ATTRIBUTE_PREFIXES: tuple[str, ...] = (
 def is_content_attribute(key: str) -> bool:
     """Whether ``key`` names an attribute that carries user content."""
     return key in CONTENT_ATTRIBUTES or key.startswith(CONTENT_ATTRIBUTE_PREFIXES)
+
+# --- Schema ------------------------------------------------------------------------------------
+#: Semantic-convention schema of fluxloop-otel's tracers (the GenAI names above follow it).
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"

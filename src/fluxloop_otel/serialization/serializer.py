@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, Callable
 
-from fluxloop_otel import _json
+from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.serialization.redaction import MASK, MIN_SECRET_VALUE_LENGTH, SecretMasker
 
 logger = logging.getLogger(__name__)
@@ -249,6 +249,14 @@ class Serializer:
             return self._string(bytes(value[: self.max_chars * 4]).decode("utf-8", errors="replace"))
         if isinstance(value, BaseException):
             return self._string(f"{type(value).__name__}: {self._safe_exception_text(value)}")
+        converter = converter_for(type(value))
+        if converter is not None:
+            try:
+                converted = converter(value)
+            except Exception as exc:
+                self.errors += 1
+                return f"<unserializable {_type_label(value)}: {type(exc).__name__}>"
+            return self._convert(converted, depth + 1, seen)
         converted = self._via_hooks(value)
         if converted is not _MISSING:
             return self._convert(converted, depth + 1, seen)
@@ -312,6 +320,42 @@ class Serializer:
 
 _MISSING = object()
 _hook_failure_logged = False
+
+#: Framework classes -> a function giving their plain-data form (registered by instrumentations).
+_converters: dict[type, Callable[[Any], Any]] = {}
+_converter_cache: dict[type, Callable[[Any], Any] | None] = {}
+
+
+def register_converter(cls: type, convert: Callable[[Any], Any]) -> None:
+    """Serialize instances of ``cls`` (and subclasses) as ``convert(value)`` (plain data).
+
+    Instrumentations register their framework's message, document and prompt classes, so
+    content holding them is recorded compactly instead of as a full model dump.
+    """
+    _converters[cls] = convert
+    _converter_cache.clear()
+
+
+def unregister_converter(cls: type) -> None:
+    _converters.pop(cls, None)
+    _converter_cache.clear()
+
+
+def converter_for(cls: type) -> Callable[[Any], Any] | None:
+    """The registered converter of ``cls`` or of its nearest registered base class."""
+    try:
+        return _converter_cache[cls]
+    except KeyError:
+        pass
+    found = None
+    if _converters:
+        for klass in cls.__mro__:
+            found = _converters.get(klass)
+            if found is not None:
+                break
+    if len(_converter_cache) < 4096:
+        _converter_cache[cls] = found
+    return found
 
 
 def _log_hook_failure(exc: BaseException) -> None:

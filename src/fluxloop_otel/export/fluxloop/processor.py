@@ -10,7 +10,7 @@ from typing import Iterable
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import TraceFlags
 
-from fluxloop_otel import _json
+from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, observation_record, trace_record
 from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
 

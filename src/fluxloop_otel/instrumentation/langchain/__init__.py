@@ -7,15 +7,19 @@ Usage
 
     from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 
-    LangChainInstrumentor().instrument()            # spans go where fluxloop-otel's runtime sends them
-    LangChainInstrumentor().instrument(tracer_provider=provider)   # or to this provider
+    LangChainInstrumentor().instrument()                          # the global tracer provider
+    LangChainInstrumentor().instrument(tracer_provider=provider)  # or this one
 
-``fluxloop_otel.configure()`` does the first call for you when langchain-core is importable
-(``instrument_langchain=False`` / ``FLUXLOOP_INSTRUMENT_LANGCHAIN=false`` turns it off), and
-``opentelemetry-instrument python app.py`` finds it through the ``opentelemetry_instrumentor``
-entry point. ``instrument(hide_internal_runnables=True)`` (or
-``FLUXLOOP_LANGCHAIN_HIDE_INTERNAL=true``) leaves LangChain's plumbing runnables
-(sequences, lambdas, LangGraph channel writes) out of the trace, re-parenting their children.
+Like contrib instrumentors it takes everything through ``instrument(**kwargs)``: the tracer
+provider, the content options of :mod:`fluxloop_otel.instrumentation._telemetry`
+(``capture_content``, ``serializer`` or ``max_content_chars``/``mask_secrets``/``secret_keys``/``redact``)
+and ``hide_internal_runnables`` (default: ``FLUXLOOP_LANGCHAIN_HIDE_INTERNAL``), which leaves
+LangChain's plumbing runnables (sequences, lambdas, LangGraph channel writes) out of the trace,
+re-parenting their children. It never configures fluxloop-otel, installs a provider or writes
+files; ``fluxloop_otel.configure()`` calls ``instrument()`` with its settings when langchain-core
+is importable (``instrument_langchain=False`` turns that off), and ``opentelemetry-instrument``
+finds it through the ``opentelemetry_instrumentor`` entry point. Spans inside
+``suppress_instrumentation()`` are not made.
 
 Every callback manager gets exactly one fluxloop-otel callback handler (a wrapt wrapper of
 ``BaseCallbackManager.__init__``); chat models, LLMs, retrievers, the LangGraph loop and
@@ -30,12 +34,12 @@ import os
 from typing import Any, Callable, Collection
 
 import wrapt
-from opentelemetry import trace as trace_api
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import unwrap
 
+from fluxloop_otel._compat import LANGCHAIN_SET_CONFIG_CONTEXT, LANGGRAPH_SET_CONFIG_CONTEXT
+from fluxloop_otel.instrumentation._telemetry import telemetry_from
 from fluxloop_otel.instrumentation.langchain.package import _instruments
-from fluxloop_otel.version import __version__
 
 HIDE_INTERNAL_ENV = "FLUXLOOP_LANGCHAIN_HIDE_INTERNAL"
 
@@ -56,8 +60,8 @@ _LANGGRAPH_SCOPES = (
     ("langgraph.pregel.main", "Pregel.stream", "scoped_iterator"),
     ("langgraph.pregel.main", "Pregel.astream", "scoped_async_iterator"),
 )
-_CONFIG_CONTEXT = ("langchain_core.runnables.config", "_set_config_context")
-_LANGGRAPH_CONFIG_CONTEXT = ("langgraph._internal._runnable", "_set_config_context")
+_CONFIG_CONTEXT = LANGCHAIN_SET_CONFIG_CONTEXT
+_LANGGRAPH_CONFIG_CONTEXT = LANGGRAPH_SET_CONFIG_CONTEXT
 
 
 def _env_flag(name: str) -> bool:
@@ -102,21 +106,24 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return _instruments
 
     def _instrument(self, **kwargs: Any) -> None:
+        from fluxloop_otel.instrumentation.langchain import _content
         from fluxloop_otel.instrumentation.langchain._handler import FluxLoopCallbackHandler
 
-        provider = kwargs.get("tracer_provider")
-        tracer = trace_api.get_tracer(__name__, __version__, provider) if provider is not None else None
         hide = kwargs.get("hide_internal_runnables")
         hide_plumbing = _env_flag(HIDE_INTERNAL_ENV) if hide is None else bool(hide)
-        self._handler = FluxLoopCallbackHandler(tracer, hide_plumbing=hide_plumbing)
+        self._handler = FluxLoopCallbackHandler(telemetry_from(kwargs, __name__), hide_plumbing=hide_plumbing)
         self._wrapped = []
+        _content.register_converters()
         self._instrument_callback_managers()
         self._instrument_context_propagation()
-        self._instrument_embeddings(tracer)
+        self._instrument_embeddings()
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        from fluxloop_otel.instrumentation.langchain import _content
+
         self._uninstrument_embeddings()
         self._uninstrument_wrapped()  # context propagation and callback managers
+        _content.unregister_converters()
         self._handler.enabled = False
         self._handler = self._config_hook = None
 
@@ -159,10 +166,10 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             pass
 
     # -- embeddings -------------------------------------------------------------------------------
-    def _instrument_embeddings(self, tracer: Any) -> None:
+    def _instrument_embeddings(self) -> None:
         from fluxloop_otel.instrumentation.langchain._embeddings import EmbeddingsPatcher
 
-        self._embeddings = EmbeddingsPatcher(tracer)
+        self._embeddings = EmbeddingsPatcher(self._handler)
         self._embeddings.patch()
 
     def _uninstrument_embeddings(self) -> None:

@@ -1,20 +1,14 @@
 """Chain runs: which ones are agents (LangGraph graphs, AgentExecutor), LangGraph nodes,
-internal plumbing, or plain ``chain`` spans; and their attributes."""
+internal plumbing, or plain ``chain`` steps; and their records."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from opentelemetry.trace import Span
-
-from fluxloop_otel.instrumentation.langchain import _content
+from fluxloop_otel.instrumentation.langchain._content import run_fields, session_id
 from fluxloop_otel.instrumentation.langchain._runs import AGENT, CHAIN, HIDDEN, NODE
 from fluxloop_otel.semconv import attributes as A
-from fluxloop_otel.semconv.observation_types import ObservationType, spec_for
-from fluxloop_otel.serialization import Serializer
-
-_AGENT_SPEC = spec_for(ObservationType.AGENT)
-_CHAIN_SPEC = spec_for(ObservationType.CHAIN)
+from fluxloop_otel.telemetry import AgentInvocation, Invocation, StepInvocation
 
 #: LangChain / LangGraph runnables that only route data between the steps users wrote.
 PLUMBING_NAMES = frozenset(
@@ -97,71 +91,32 @@ def chain_kind(
     return CHAIN
 
 
-def agent_attributes(name: str, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    _, attributes = _content.static_attributes(_AGENT_SPEC, name)
-    session = _content.session_id(metadata)
-    if session is not None:
-        attributes[A.GEN_AI_CONVERSATION_ID] = session
-    return attributes
-
-
-def start_attributes(
-    kind: int,
-    name: str,
-    inputs: Any,
-    tags: Sequence[str] | None,
-    metadata: Mapping[str, Any] | None,
-    serializer: Serializer,
-    capture: bool,
-) -> tuple[str, dict[str, Any]]:
-    """Span name and start attributes of a chain, agent or node run."""
+def start_record(kind: int, name: str, inputs: Any, tags: Sequence[str] | None, metadata: Mapping[str, Any] | None) -> Invocation:
+    """The record of a chain, agent or LangGraph node run."""
+    fields = run_fields(tags, metadata)
+    session = fields.session_id
+    record: Invocation
     if kind == AGENT:
-        attributes = agent_attributes(name, metadata)
-        span_name = _AGENT_SPEC.span_name(name, None)
+        record = AgentInvocation(name)
+        session = session or session_id(metadata)
     else:
-        _, attributes = _content.static_attributes(_CHAIN_SPEC, name)
-        span_name = name
+        record = StepInvocation(name)
         if kind == NODE and metadata:
+            node_attributes: dict[str, Any] = {}
             node = metadata.get("langgraph_node")
             if isinstance(node, str):
-                attributes[A.LANGGRAPH_NODE] = node
+                node_attributes[A.LANGGRAPH_NODE] = node
             step = metadata.get("langgraph_step")
             if type(step) is int:
-                attributes[A.LANGGRAPH_STEP] = step
-    attributes.update(_content.shared_attributes(tags, metadata, serializer))
-    if capture and not is_placeholder(inputs):
-        text, mime = _content.encode(inputs, serializer, "input")
-        attributes[A.INPUT_VALUE] = text
-        if mime is not None:
-            attributes[A.INPUT_MIME_TYPE] = mime
-    return span_name, attributes
-
-
-def promote_to_agent(span: Span, name: str, metadata: Mapping[str, Any] | None) -> None:
-    """A chain found to be a LangGraph graph (its child is a node run) becomes an ``agent`` span."""
-    span.set_attributes(agent_attributes(name, metadata))
-    span.update_name(_AGENT_SPEC.span_name(name, None))
-
-
-def end_attributes(
-    outputs: Any, kwargs: Mapping[str, Any], serializer: Serializer, capture: bool, awaiting_input: bool
-) -> dict[str, Any]:
-    """Output (and a streamed chain's real input, known only at the end)."""
-    attributes: dict[str, Any] = {}
-    if not capture:
-        return attributes
-    if outputs is not None:
-        text, mime = _content.encode(outputs, serializer, "output")
-        attributes[A.OUTPUT_VALUE] = text
-        if mime is not None:
-            attributes[A.OUTPUT_MIME_TYPE] = mime
-    inputs = kwargs.get("inputs") if awaiting_input else None
-    if inputs is not None and not is_placeholder(inputs):
-        text, mime = _content.encode(inputs, serializer, "input")
-        attributes[A.INPUT_VALUE] = text
-        if mime is not None:
-            attributes[A.INPUT_MIME_TYPE] = mime
-    return attributes
+                node_attributes[A.LANGGRAPH_STEP] = step
+            record.attributes = node_attributes or None
+    record.tags = fields.tags
+    record.metadata = fields.metadata
+    record.session_id = session
+    record.user_id = fields.user_id
+    if not is_placeholder(inputs):
+        record.input = inputs
+    return record
 
 
 def is_placeholder(inputs: Any) -> bool:

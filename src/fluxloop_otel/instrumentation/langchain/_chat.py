@@ -1,26 +1,21 @@
-"""Chat model and LLM runs -> ``generation`` spans: model, provider, request parameters,
-messages, token usage, finish reasons, and time to first chunk when streamed."""
+"""Chat model and LLM runs -> :class:`~fluxloop_otel.telemetry.LLMInvocation` records."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, ToolMessage
+from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration
 
-from fluxloop_otel.core.usage import TokenUsage, usage_from_counts
-from fluxloop_otel.instrumentation.langchain import _content
-from fluxloop_otel.instrumentation.langchain._runs import Run
+from fluxloop_otel.instrumentation.langchain._content import run_fields
 from fluxloop_otel.semconv import attributes as A
-from fluxloop_otel.semconv import mapping
-from fluxloop_otel.semconv.observation_types import ObservationType, spec_for
-from fluxloop_otel.serialization import Serializer
+from fluxloop_otel.telemetry import LLMInvocation, TokenUsage
+from fluxloop_otel.telemetry.usage import extract_response_model, usage_from_counts
 
-_SPEC = spec_for(ObservationType.GENERATION)
 _COMPLETION = A.OPERATION.TEXT_COMPLETION.value
-_SCALARS = (str, int, float, bool)
+_CHAT = A.OPERATION.CHAT.value
 #: LangChain ``ls_provider`` values -> GenAI ``gen_ai.provider.name`` where they differ.
-_PROVIDERS = {
+PROVIDERS = {
     "azure": "azure.ai.openai",
     "azure_openai": "azure.ai.openai",
     "bedrock": "aws.bedrock",
@@ -33,83 +28,7 @@ _PROVIDERS = {
     "ibm": "ibm.watsonx.ai",
 }
 #: Metadata LangChain derives from request parameters (used when the invocation params lack them).
-_LS_PARAMETERS = {
-    "ls_temperature": A.GEN_AI_REQUEST_TEMPERATURE,
-    "ls_max_tokens": A.GEN_AI_REQUEST_MAX_TOKENS,
-    "ls_stop": A.GEN_AI_REQUEST_STOP_SEQUENCES,
-}
-_INTERNAL_IDS = ("lc_run-", "run-")
-
-
-_ROLES = {
-    "human": "user",
-    "ai": "assistant",
-    "system": "system",
-    "developer": "system",
-    "tool": "tool",
-    "function": "tool",
-}
-
-
-def message_parts(message: Any) -> dict[str, Any]:
-    """A message in the GenAI ``{role, parts}`` shape; LangChain messages without generic probing.
-
-    (Reading an attribute a pydantic message does not have costs an exception, so each
-    message class is asked only for what it has.)
-    """
-    if not isinstance(message, BaseMessage):
-        return mapping.message_parts(message)
-    content = message.content
-    if isinstance(message, ToolMessage):
-        return {
-            "role": "tool",
-            "parts": [{"type": "tool_call_response", "id": message.tool_call_id, "response": content}],
-        }
-    parts: list[dict[str, Any]] = []
-    if isinstance(content, str):
-        if content:
-            parts.append({"type": "text", "content": content})
-    else:
-        for block in content:
-            text = block if isinstance(block, str) else block.get("text") if isinstance(block, dict) else None
-            if isinstance(text, str):
-                parts.append({"type": "text", "content": text})
-    if isinstance(message, AIMessage):
-        for call in message.tool_calls:
-            parts.append(
-                {
-                    "type": "tool_call",
-                    "id": call.get("id"),
-                    "name": call.get("name"),
-                    "arguments": call.get("args"),
-                }
-            )
-        role = "assistant"
-    elif isinstance(message, ChatMessage):
-        role = message.role
-    else:
-        role = _ROLES.get(message.type, message.type)
-    return {"role": role, "parts": parts}
-
-
-def _usage(message: AIMessage | None, llm_output: Any) -> TokenUsage | None:
-    """``usage_metadata`` of the message, else the provider's ``token_usage`` / ``usage``."""
-    if message is not None:
-        counts = message.usage_metadata  # LangChain's own dict: read it directly
-        if counts:
-            usage = TokenUsage(
-                counts.get("input_tokens"), counts.get("output_tokens"), counts.get("total_tokens")
-            )
-            if usage:
-                return usage
-        metadata = message.response_metadata
-        if metadata:
-            usage = usage_from_counts(metadata.get("token_usage") or metadata.get("usage"))
-            if usage:
-                return usage
-    if isinstance(llm_output, dict):
-        return usage_from_counts(llm_output.get("token_usage") or llm_output.get("usage"))
-    return None
+_LS_PARAMETERS = {"ls_temperature": "temperature", "ls_max_tokens": "max_tokens", "ls_stop": "stop"}
 
 
 def model_name(
@@ -134,88 +53,70 @@ def model_name(
     return None
 
 
-def _request_attributes(
-    params: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None, serializer: Serializer
-) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
-    recorded: dict[str, Any] = {}
-    if params:
-        for key, value in params.items():
-            if value is None or key.startswith("_"):
-                continue
-            if isinstance(value, _SCALARS) or (
-                isinstance(value, (list, tuple)) and all(isinstance(v, _SCALARS) for v in value)
-            ):
-                recorded[key] = value
-                attribute = A.REQUEST_PARAMETERS.get(key)
-                if attribute is not None:
-                    attributes[attribute] = list(value) if isinstance(value, tuple) else value
-        if params.get("stream") is True:
-            attributes[A.GEN_AI_REQUEST_STREAM] = True
+def _parameters(params: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    parameters = dict(params) if params else {}
     if metadata:
-        for key, attribute in _LS_PARAMETERS.items():
+        for key, name in _LS_PARAMETERS.items():
             value = metadata.get(key)
-            if (
-                value is not None
-                and attribute not in attributes
-                and isinstance(value, (int, float, str, list))
-            ):
-                attributes[attribute] = value
-    if recorded:
-        attributes[A.LLM_INVOCATION_PARAMETERS] = _content.dumps(recorded, serializer, "metadata")
-    return attributes
+            if value is not None and name not in parameters:
+                parameters[name] = value
+    return parameters or None
 
 
-def start_attributes(
+def start_record(
     name: str,
     serialized: Mapping[str, Any] | None,
     inputs: Sequence[Any],
     kwargs: Mapping[str, Any],
     tags: Sequence[str] | None,
     metadata: Mapping[str, Any] | None,
-    serializer: Serializer,
-    capture: bool,
     chat: bool,
-) -> tuple[str, dict[str, Any]]:
-    """Span name and start attributes; ``inputs`` is one message list (chat) or prompt strings."""
+) -> LLMInvocation:
+    """The record of a model run; ``inputs`` is one message list (chat) or prompt strings."""
     params = kwargs.get("invocation_params")
     params = params if isinstance(params, dict) else None
-    model = model_name(serialized, params, metadata)
-    _, attributes = _content.static_attributes(_SPEC, name)
-    if not chat:
-        attributes[A.GEN_AI_OPERATION_NAME] = _COMPLETION
     provider = metadata.get("ls_provider") if metadata else None
-    if isinstance(provider, str) and provider:
-        provider = _PROVIDERS.get(provider, provider)
-        attributes[A.GEN_AI_PROVIDER_NAME] = provider
-        attributes[A.LLM_PROVIDER] = provider
-    if model:
-        attributes[A.GEN_AI_REQUEST_MODEL] = model
-        attributes[A.LLM_MODEL_NAME] = model
-    attributes.update(_request_attributes(params, metadata, serializer))
-    attributes.update(_content.shared_attributes(tags, metadata, serializer))
-    if capture and inputs:
-        messages = [message_parts(m) for m in inputs] if chat else [mapping.message_parts(str(inputs[0]))]
-        text = _content.dumps(messages, serializer, "input")
-        attributes[A.GEN_AI_INPUT_MESSAGES] = text
-        attributes[A.INPUT_VALUE] = text
-        attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
-    operation = A.OPERATION.CHAT.value if chat else _COMPLETION
-    return f"{operation} {model or name}", attributes
+    fields = run_fields(tags, metadata)
+    return LLMInvocation(
+        name,
+        operation=_CHAT if chat else _COMPLETION,
+        request_model=model_name(serialized, params, metadata),
+        provider=PROVIDERS.get(provider, provider) if isinstance(provider, str) and provider else None,
+        parameters=_parameters(params, metadata),
+        messages=(list(inputs) if chat else str(inputs[0])) if inputs else None,
+        tags=fields.tags,
+        metadata=fields.metadata,
+        session_id=fields.session_id,
+        user_id=fields.user_id,
+    )
 
 
-def end_attributes(response: Any, run: Run, serializer: Serializer, capture: bool) -> dict[str, Any]:
-    """Usage, response model and id, finish reasons, output messages, streaming timings."""
-    attributes: dict[str, Any] = {}
+def _usage(message: AIMessage | None, llm_output: Any) -> TokenUsage | None:
+    """``usage_metadata`` of the message, else the provider's ``token_usage`` / ``usage``."""
+    if message is not None:
+        counts = message.usage_metadata  # LangChain's own dict: read it directly
+        if counts:
+            usage = TokenUsage(counts.get("input_tokens"), counts.get("output_tokens"), counts.get("total_tokens"))
+            if usage:
+                return usage
+        metadata = message.response_metadata
+        if metadata:
+            usage = usage_from_counts(metadata.get("token_usage") or metadata.get("usage"))
+            if usage:
+                return usage
+    if isinstance(llm_output, dict):
+        return usage_from_counts(llm_output.get("token_usage") or llm_output.get("usage"))
+    return None
+
+
+def finish_record(record: LLMInvocation, response: Any) -> None:
+    """Fill the outcome of a model run from LangChain's ``LLMResult``."""
     generations = getattr(response, "generations", None) or []
     generations = generations[0] if generations else []
     llm_output = getattr(response, "llm_output", None) or {}
-    response_model = None
-    response_id = None
-    reasons: list[str] = []
-    messages: list[dict[str, Any]] = []
-    text_only: str | None = None
+    outputs: list[Any] = []
     first_message: AIMessage | None = None
+    reasons: list[str] = []
     for generation in generations:
         info = generation.generation_info or {}
         reason = info.get("finish_reason")
@@ -225,49 +126,15 @@ def end_attributes(response: Any, run: Run, serializer: Serializer, capture: boo
                 first_message = message
             metadata = message.response_metadata or {}
             reason = reason or metadata.get("finish_reason") or metadata.get("stop_reason")
-            response_model = response_model or metadata.get("model_name") or metadata.get("model")
-            if (
-                response_id is None
-                and isinstance(message.id, str)
-                and not message.id.startswith(_INTERNAL_IDS)
-            ):
-                response_id = message.id
-            parts = message_parts(message) if capture else None
-            tool_calls = bool(message.tool_calls)
+            outputs.append(message)
         else:
-            parts = mapping.message_parts(generation.text) if capture else None
-            tool_calls = False
-        if isinstance(reason, str):
-            reasons.append(reason)
-        if parts is not None:
-            parts["role"] = "assistant"
-            parts["finish_reason"] = (
-                reason if isinstance(reason, str) else ("tool_call" if tool_calls else "stop")
-            )
-            messages.append(parts)
-            if len(generations) == 1 and not tool_calls:
-                text_only = getattr(generation, "text", None)
-    usage = _usage(first_message, llm_output)
-    if usage:
-        attributes.update(mapping.usage_attributes(usage))
-    if response_model is None and isinstance(llm_output, dict):
-        response_model = llm_output.get("model_name") or llm_output.get("model")
-    if isinstance(response_model, str) and response_model:
-        attributes[A.GEN_AI_RESPONSE_MODEL] = response_model
-    if response_id:
-        attributes[A.GEN_AI_RESPONSE_ID] = response_id
-    if reasons:
-        attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
-    if messages:
-        text = _content.dumps(messages, serializer, "output")
-        attributes[A.GEN_AI_OUTPUT_MESSAGES] = text
-        if isinstance(text_only, str) and text_only:
-            attributes[A.OUTPUT_VALUE] = serializer.text(str.__str__(text_only))
-        else:
-            attributes[A.OUTPUT_VALUE] = text
-            attributes[A.OUTPUT_MIME_TYPE] = A.MIME_JSON
-    if run.first_token_ns:
-        attributes[A.GEN_AI_REQUEST_STREAM] = True
-        attributes[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (run.first_token_ns - run.started_ns) / 1e9
-        attributes[A.FLUXLOOP_STREAM_CHUNKS] = run.chunks
-    return attributes
+            outputs.append({"role": "assistant", "content": generation.text})
+        reasons.append(reason if isinstance(reason, str) else None)  # type: ignore[arg-type]
+    record.output_messages = outputs
+    record.finish_reasons = reasons if any(reasons) else None
+    record.usage = _usage(first_message, llm_output)
+    model = extract_response_model(first_message) if first_message is not None else None
+    if model is None and isinstance(llm_output, dict):
+        model = llm_output.get("model_name") or llm_output.get("model")
+    if isinstance(model, str) and model:
+        record.response_model = model

@@ -13,15 +13,9 @@ import contextvars
 from typing import Any, Callable
 
 import wrapt
-from opentelemetry import trace as trace_api
-from opentelemetry.instrumentation.utils import unwrap
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 
-from fluxloop_otel.core import runtime as _runtime
-from fluxloop_otel.core import spans
-from fluxloop_otel.semconv import attributes as A
-from fluxloop_otel.semconv.observation_types import ObservationType, spec_for
-
-_SPEC = spec_for(ObservationType.EMBEDDING)
+from fluxloop_otel.telemetry import UNSET, EmbeddingInvocation, Telemetry, attach, detach
 #: Method name -> whether it is a coroutine function.
 METHODS = {"embed_documents": False, "embed_query": False, "aembed_documents": True, "aembed_query": True}
 _inside: contextvars.ContextVar[bool] = contextvars.ContextVar("fluxloop_otel_in_embedding", default=False)
@@ -43,98 +37,76 @@ def _provider(instance: Any) -> str | None:
 
 
 class EmbeddingCall:
-    """wrapt wrapper of one embed method: start a span, call, record count and dimension."""
+    """wrapt wrapper of one embed method: an ``embedding`` record around the call."""
 
-    __slots__ = ("is_async", "tracer")
+    __slots__ = ("is_async", "handler")
 
-    def __init__(self, is_async: bool, tracer: trace_api.Tracer | None) -> None:
+    def __init__(self, is_async: bool, handler: Any) -> None:
         self.is_async = is_async
-        self.tracer = tracer
+        #: The instrumentor's callback handler: its ``telemetry`` and ``enabled`` switch.
+        self.handler = handler
 
     def __call__(
         self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        rt = _runtime.current
-        if rt is None:
-            rt = _runtime.get()
-        if instance is None or not rt.enabled or _inside.get():
+        handler = self.handler
+        if instance is None or not handler.enabled or _inside.get() or not is_instrumentation_enabled():
             return wrapped(*args, **kwargs)
+        telemetry = handler.telemetry
         if self.is_async:
-            return self._call_async(rt, wrapped, instance, args, kwargs)
+            return self._call_async(telemetry, wrapped, instance, args, kwargs)
         try:
-            span, tokens = self._start(rt, instance, args, kwargs)
+            record, tokens = self._start(telemetry, instance, args, kwargs)
         except Exception:  # tracing must never break the traced program
             return wrapped(*args, **kwargs)
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
-            self._fail(span, tokens, exc)
+            self._end(telemetry, record, tokens, exc)
             raise
-        self._finish(rt, span, tokens, result)
+        record.output = result
+        self._end(telemetry, record, tokens, None)
         return result
 
     async def _call_async(
-        self,
-        rt: _runtime.Runtime,
-        wrapped: Callable[..., Any],
-        instance: Any,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
+        self, telemetry: Telemetry, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         try:
-            span, tokens = self._start(rt, instance, args, kwargs)
+            record, tokens = self._start(telemetry, instance, args, kwargs)
         except Exception:
             return await wrapped(*args, **kwargs)
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:
-            self._fail(span, tokens, exc)
+            self._end(telemetry, record, tokens, exc)
             raise
-        self._finish(rt, span, tokens, result)
+        record.output = result
+        self._end(telemetry, record, tokens, None)
         return result
 
+    @staticmethod
     def _start(
-        self, rt: _runtime.Runtime, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[Any, tuple[Any, Any]]:
-        name = type(instance).__name__
-        model = _model(instance)
-        attributes: dict[str, Any] = _SPEC.static_attributes(name)
-        if model:
-            attributes[A.GEN_AI_REQUEST_MODEL] = model
-            attributes[A.EMBEDDING_MODEL_NAME] = model
-        provider = _provider(instance)
-        if provider:
-            attributes[A.GEN_AI_PROVIDER_NAME] = provider
+        telemetry: Telemetry, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[EmbeddingInvocation, tuple[Any, Any]]:
         texts = args[0] if args else next(iter(kwargs.values()), None)
-        if rt.capture_content and texts is not None:
-            if isinstance(texts, str):
-                attributes[A.INPUT_VALUE] = rt.serializer.text(texts)
-            else:
-                attributes[A.INPUT_VALUE] = rt.serializer.dumps(texts, "input")
-                attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
-        span = (self.tracer or rt.tracer).start_span(_SPEC.span_name(name, model), attributes=attributes)
-        return span, (_inside.set(True), spans.attach(span))
+        record = EmbeddingInvocation(
+            type(instance).__name__,
+            request_model=_model(instance),
+            provider=_provider(instance),
+            input=UNSET if texts is None else texts,
+        )
+        span = telemetry.start(record)
+        return record, (_inside.set(True), attach(span))
 
     @staticmethod
-    def _release(tokens: tuple[Any, Any]) -> None:
-        spans.safe_detach(tokens[1])
+    def _end(telemetry: Telemetry, record: EmbeddingInvocation, tokens: tuple[Any, Any], error: BaseException | None) -> None:
+        detach(tokens[1])
         _inside.reset(tokens[0])
-
-    def _fail(self, span: Any, tokens: tuple[Any, Any], exc: BaseException) -> None:
-        self._release(tokens)
         try:
-            spans.record_error(span, exc)
-            span.end()
-        except Exception:
-            pass
-
-    def _finish(self, rt: _runtime.Runtime, span: Any, tokens: tuple[Any, Any], result: Any) -> None:
-        self._release(tokens)
-        try:
-            attributes = spans.output_attributes(rt, ObservationType.EMBEDDING, result, True, True)
-            if attributes:
-                span.set_attributes(attributes)
-            span.end()
+            if error is not None:
+                telemetry.fail(record, error)
+            else:
+                telemetry.stop(record)
         except Exception:
             pass
 
@@ -154,8 +126,8 @@ def _subclasses(root: type) -> list[type]:
 class EmbeddingsPatcher:
     """Wraps the embed methods of every ``Embeddings`` subclass, present and future."""
 
-    def __init__(self, tracer: trace_api.Tracer | None) -> None:
-        self._tracer = tracer
+    def __init__(self, handler: Any) -> None:
+        self._handler = handler
         self._patched: list[tuple[type, str]] = []
         self._root: type | None = None
         self._hook: Any = None
@@ -193,7 +165,7 @@ class EmbeddingsPatcher:
             if not callable(method):
                 continue
             try:
-                wrapt.wrap_function_wrapper(cls, name, EmbeddingCall(is_async, self._tracer))
+                wrapt.wrap_function_wrapper(cls, name, EmbeddingCall(is_async, self._handler))
             except Exception:  # an exotic class (slots, frozen metaclass): leave it untraced
                 continue
             self._patched.append((cls, name))

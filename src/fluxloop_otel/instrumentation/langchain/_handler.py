@@ -20,11 +20,10 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
-from opentelemetry.trace import Status, StatusCode
 
-from fluxloop_otel.core import runtime as _runtime
-from fluxloop_otel.core.spans import record_error
-from fluxloop_otel.instrumentation.langchain import _chains, _chat, _retrievers, _tools
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+from fluxloop_otel.instrumentation.langchain import _chains, _chat, _content, _retrievers, _tools
 from fluxloop_otel.instrumentation.langchain._propagation import RUN_KEY, claim_scope
 from fluxloop_otel.instrumentation.langchain._runs import (
     AGENT,
@@ -38,6 +37,7 @@ from fluxloop_otel.instrumentation.langchain._runs import (
     RunMap,
 )
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.telemetry import Invocation, Telemetry
 
 logger = logging.getLogger("fluxloop_otel.instrumentation.langchain")
 
@@ -70,11 +70,9 @@ def _outcome(error: BaseException) -> str:
     return "error"
 
 
-def end_evicted(run: Run) -> None:
-    """End the span of a run the bounded map dropped (its end never arrived)."""
-    if run.owned:
-        run.span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, "evicted")
-        run.span.end()
+def _stop_with_reason(telemetry: Telemetry, run: Run, reason: str) -> None:
+    if run.owned and run.record is not None:
+        telemetry.stop(run.record, reason)
 
 
 class FluxLoopCallbackHandler(BaseCallbackHandler):
@@ -87,27 +85,25 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
     ignore_llm = ignore_chain = ignore_agent = ignore_retriever = ignore_chat_model = False
     ignore_retry = ignore_custom_event = True  # nothing to record for these
 
-    def __init__(
-        self, tracer: trace_api.Tracer | None = None, hide_plumbing: bool = False, max_runs: int = 10_000
-    ) -> None:
+    def __init__(self, telemetry: Telemetry, hide_plumbing: bool = False, max_runs: int = 10_000) -> None:
         super().__init__()
-        #: A fixed tracer (``instrument(tracer_provider=...)``), else the active runtime's.
-        self.tracer = tracer
+        #: Where records go (built by the instrumentor from its ``instrument()`` options).
+        self.telemetry = telemetry
         self.hide_plumbing = hide_plumbing
-        self.runs = RunMap(max_runs, on_evict=end_evicted)
+        self.runs = RunMap(max_runs, on_evict=self._evicted)
         #: Async run managers made before their run started (see :meth:`watch`).
         self._pending: dict[UUID, Any] = {}
         #: False once uninstrumented: managers made earlier keep the handler, which then starts nothing.
         self.enabled = True
 
     # -- plumbing ---------------------------------------------------------------------------------
-    def _runtime(self) -> _runtime.Runtime | None:
-        if not self.enabled:
-            return None
-        rt = _runtime.current
-        if rt is None:
-            rt = _runtime.get()
-        return rt if rt.enabled else None
+    def _active(self) -> bool:
+        """Whether to trace now (instrumented, and not inside ``suppress_instrumentation``)."""
+        return self.enabled and is_instrumentation_enabled()
+
+    def _evicted(self, run: Run) -> None:
+        """End the span of a run the bounded map dropped (its end never arrived)."""
+        _stop_with_reason(self.telemetry, run, "evicted")
 
     def _parent_context(self, parent_run_id: UUID | None) -> context_api.Context:
         """The parent run's context; the current one for roots and inside the parent's own scope."""
@@ -117,31 +113,21 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         parent = self.runs.get(parent_run_id)
         return parent.context if parent is not None else current
 
-    def _open(
-        self,
-        rt: _runtime.Runtime,
-        run_id: UUID,
-        parent_run_id: UUID | None,
-        kind: int,
-        name: str,
-        span_name: str,
-        attributes: dict[str, Any],
-    ) -> Run:
+    def _open(self, run_id: UUID, parent_run_id: UUID | None, kind: int, record: Invocation) -> Run:
         parent = self._parent_context(parent_run_id)
-        span = (self.tracer or rt.tracer).start_span(span_name, context=parent, attributes=attributes)
-        run = Run(span, parent, kind, name)
+        span = self.telemetry.start(record, context=parent)
+        run = Run(span, parent, kind, record.name, record=record)
         if self._pending:
             run.watch = self._pending.pop(run_id, None)
         self.runs.add(run_id, run)
         claim_scope(run_id, run)
         return run
 
-    def _close(self, run_id: UUID) -> tuple[Run | None, _runtime.Runtime]:
+    def _close(self, run_id: UUID) -> Run | None:
         run = self.runs.pop(run_id, None)
-        rt = _runtime.current or _runtime.get()
-        if run is not None and not run.owned:
-            run = None
-        return run, rt
+        if run is not None and (not run.owned or run.record is None):
+            return None
+        return run
 
     def watch(self, run_id: UUID, run_manager: Any) -> None:
         """Called when LangChain makes an async run manager. If the manager is collected while
@@ -172,27 +158,25 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 run is not None
                 and run.watch is reference
                 and self.runs.pop(run_id, None) is run
-                and run.owned
             ):
-                run.span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, "abandoned")
-                run.span.end()
+                _stop_with_reason(self.telemetry, run, "abandoned")
         except Exception:  # a weakref callback: nothing may escape
             pass
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
-        run = self.runs.pop(run_id, None)
-        if run is None or not run.owned:
+        run = self._close(run_id)
+        if run is None:
             return
-        span = run.span
+        record = run.record
         outcome = _outcome(error)
         if outcome == "error":
-            record_error(span, error)
+            self.telemetry.fail(record, error)
         elif outcome == "interrupt":
-            span.set_attribute(A.LANGGRAPH_INTERRUPTED, True)
-            span.add_event("langgraph.interrupt")
-        elif outcome in ("closed", "cancelled"):
-            span.set_attribute(A.FLUXLOOP_STREAM_END_REASON, outcome)
-        span.end()
+            record.end_attributes = {A.LANGGRAPH_INTERRUPTED: True}
+            self.telemetry.note(record, "langgraph.interrupt")
+            self.telemetry.stop(record)
+        else:
+            self.telemetry.stop(record, outcome if outcome in ("closed", "cancelled") else None)
 
     # -- chains, agents, LangGraph nodes -----------------------------------------------------------
     def on_chain_start(
@@ -207,8 +191,7 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         try:
-            rt = self._runtime()
-            if rt is None:
+            if not self._active():
                 return
             name = _chains.run_name(serialized, kwargs, "chain")
             kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
@@ -220,30 +203,26 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 return
             if kind == NODE and parent_run_id is not None:
                 graph = self.runs.get(parent_run_id)
-                if graph is not None and graph.owned and graph.kind == CHAIN:
+                if graph is not None and graph.owned and graph.kind == CHAIN and graph.record is not None:
                     graph.kind = AGENT
-                    _chains.promote_to_agent(graph.span, graph.name, metadata)
-            span_name, attributes = _chains.start_attributes(
-                kind, name, inputs, tags, metadata, rt.serializer, rt.capture_content
-            )
-            run = self._open(rt, run_id, parent_run_id, kind, name, span_name, attributes)
+                    graph.record = self.telemetry.promote_to_agent(graph.record, _content.session_id(metadata))
+            run = self._open(run_id, parent_run_id, kind, _chains.start_record(kind, name, inputs, tags, metadata))
             run.awaiting_input = _chains.is_placeholder(inputs)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_chain_start", exc)
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
-            run, rt = self._close(run_id)
+            run = self._close(run_id)
             if run is None:
                 return
-            try:
-                attributes = _chains.end_attributes(
-                    outputs, kwargs, rt.serializer, rt.capture_content, run.awaiting_input
-                )
-                if attributes:
-                    run.span.set_attributes(attributes)
-            finally:
-                run.span.end()
+            record = run.record
+            record.output = outputs
+            if run.awaiting_input:
+                inputs = kwargs.get("inputs")
+                if inputs is not None and not _chains.is_placeholder(inputs):
+                    record.late_input = inputs
+            self.telemetry.stop(record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_chain_end", exc)
 
@@ -309,14 +288,11 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         kwargs: Mapping[str, Any],
         chat: bool,
     ) -> None:
-        rt = self._runtime()
-        if rt is None:
+        if not self._active():
             return
         name = _chains.run_name(serialized, kwargs, "chat_model" if chat else "llm")
-        span_name, attributes = _chat.start_attributes(
-            name, serialized, inputs, kwargs, tags, metadata, rt.serializer, rt.capture_content, chat
-        )
-        run = self._open(rt, run_id, parent_run_id, LLM, name, span_name, attributes)
+        record = _chat.start_record(name, serialized, inputs, kwargs, tags, metadata, chat)
+        run = self._open(run_id, parent_run_id, LLM, record)
         run.started_ns = time.monotonic_ns()
 
     def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
@@ -331,15 +307,17 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
-            run, rt = self._close(run_id)
+            run = self._close(run_id)
             if run is None:
                 return
+            record = run.record
             try:
-                run.span.set_attributes(
-                    _chat.end_attributes(response, run, rt.serializer, rt.capture_content)
-                )
+                _chat.finish_record(record, response)
+                if run.first_token_ns:
+                    record.time_to_first_chunk = (run.first_token_ns - run.started_ns) / 1e9
+                    record.chunks = run.chunks
             finally:
-                run.span.end()
+                self.telemetry.stop(record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_llm_end", exc)
 
@@ -356,29 +334,23 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         try:
-            rt = self._runtime()
-            if rt is None:
+            if not self._active():
                 return
             name = _chains.run_name(serialized, kwargs, "tool")
-            span_name, attributes = _tools.start_attributes(
-                name, serialized, input_str, kwargs, tags, metadata, rt.serializer, rt.capture_content
-            )
-            self._open(rt, run_id, parent_run_id, TOOL, name, span_name, attributes)
+            record = _tools.start_record(name, serialized, input_str, kwargs, tags, metadata)
+            self._open(run_id, parent_run_id, TOOL, record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_tool_start", exc)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
-            run, rt = self._close(run_id)
+            run = self._close(run_id)
             if run is None:
                 return
             try:
-                attributes, error = _tools.end_attributes(output, rt.serializer, rt.capture_content)
-                run.span.set_attributes(attributes)
-                if error is not None:
-                    run.span.set_status(Status(StatusCode.ERROR, error))
+                _tools.finish_record(run.record, output)
             finally:
-                run.span.end()
+                self.telemetry.stop(run.record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_tool_end", exc)
 
@@ -395,28 +367,20 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         try:
-            rt = self._runtime()
-            if rt is None:
+            if not self._active():
                 return
             name = _chains.run_name(serialized, kwargs, "retriever")
-            span_name, attributes = _retrievers.start_attributes(
-                name, query, tags, metadata, rt.serializer, rt.capture_content
-            )
-            self._open(rt, run_id, parent_run_id, RETRIEVER, name, span_name, attributes)
+            self._open(run_id, parent_run_id, RETRIEVER, _retrievers.start_record(name, query, tags, metadata))
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_retriever_start", exc)
 
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
-            run, rt = self._close(run_id)
+            run = self._close(run_id)
             if run is None:
                 return
-            try:
-                run.span.set_attributes(
-                    _retrievers.end_attributes(documents, rt.serializer, rt.capture_content)
-                )
-            finally:
-                run.span.end()
+            run.record.documents = documents
+            self.telemetry.stop(run.record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_retriever_end", exc)
 

@@ -29,7 +29,7 @@ import wrapt
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel.core.spans import safe_detach
+from fluxloop_otel.telemetry import detach as safe_detach
 from fluxloop_otel.instrumentation.langchain._runs import Run, RunMap
 
 #: Context key holding the id of the LangChain run whose span is current.

@@ -29,6 +29,7 @@ class Run:
 
     __slots__ = (
         "span",
+        "record",
         "kind",
         "owned",
         "started_ns",
@@ -41,8 +42,10 @@ class Run:
         "_context",
     )
 
-    def __init__(self, span: Span, parent: Context, kind: int, name: str, owned: bool = True) -> None:
+    def __init__(self, span: Span, parent: Context, kind: int, name: str, owned: bool = True, record: Any = None) -> None:
         self.span = span
+        #: The run's invocation record (``None`` for a hidden run).
+        self.record = record
         self.kind = kind
         self.name = name
         self.owned = owned

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+
+from fluxloop_otel.telemetry.access import get as field
 
 _INPUT_NAMES = ("input_tokens", "prompt_tokens")
 _OUTPUT_NAMES = ("output_tokens", "completion_tokens")
@@ -28,16 +30,6 @@ class TokenUsage:
 
     def __bool__(self) -> bool:
         return any(v is not None for v in (self.input_tokens, self.output_tokens, self.total_tokens))
-
-
-def field(source: Any, key: str) -> Any:
-    """``source[key]`` or ``source.key``; ``None`` when absent or when access raises."""
-    if isinstance(source, Mapping):
-        return source.get(key)
-    try:
-        return getattr(source, key, None)
-    except Exception:
-        return None
 
 
 def _first_int(source: Any, names: tuple[str, ...]) -> int | None:
