@@ -17,10 +17,23 @@ from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 from opentelemetry.context import Context
 
-from fluxloop_otel.instrumentation._telemetry_compat import Telemetry, detach
+from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.semconv.observation_types import ObservationType
+from fluxloop_otel.telemetry import Telemetry, WorkflowInvocation, detach
 
 #: Cap on the items kept as a stream's output.
 MAX_ITEMS = 200
+
+
+def start(telemetry: Telemetry, inv: Any, parent: Context) -> Any:
+    """Start ``inv``'s span under ``parent``. A framework's workflow run (a ``WorkflowInvocation``)
+    is what ``instrument()`` is: a FluxLoop trace of its own when nothing is current, else an
+    observation of the current trace."""
+    if isinstance(inv, WorkflowInvocation):
+        if not trace_api.get_current_span(parent).get_span_context().is_valid:
+            return telemetry.start_root(inv)
+        inv.attributes = {A.FLUXLOOP_OBSERVATION_TYPE: ObservationType.SPAN.value, A.FLUXLOOP_OBSERVATION_NAME: inv.name}
+    return telemetry.start(inv, parent)
 
 
 async def traced_stream(
@@ -37,7 +50,7 @@ async def traced_stream(
     (up to :data:`MAX_ITEMS`) become the output. ``step_values`` are context values set
     while a step runs (e.g. "a generation is open here").
     """
-    span = telemetry.start(inv, parent)
+    span = start(telemetry, inv, parent)
     step_context = trace_api.set_span_in_context(span, parent)
     for key, value in (step_values or {}).items():
         step_context = context_api.set_value(key, value, step_context)

@@ -79,6 +79,14 @@ def test_tool_calling_agent_workflow_tree(nat_tracing: Any, nat_registry: Any) -
     user = nat_tracing.span("user.lookup")
     assert parent_of(spans, user) is tool and user.context.trace_id == root.context.trace_id
     assert {s.context.trace_id for s in spans} == {root.context.trace_id}
+    # FluxLoop files: the run is the trace (as instrument() is), the entry agent its top observation.
+    assert [t["name"] for t in nat_tracing.traces()] == ["tool_calling_agent"]
+    records = nat_tracing.observations()
+    assert [(r["type"], r["name"]) for r in records if r.get("parent_observation_id") is None] == [
+        ("agent", "tool_calling_agent")
+    ]
+    assert [r["prompt_tokens"] for r in records if r["type"] == "generation"] == [21, 21]
+    assert [r["name"] for r in records if r["type"] == "tool"] == ["weather"]
 
 
 def test_tool_error_under_the_agent(nat_tracing: Any, nat_registry: Any) -> None:

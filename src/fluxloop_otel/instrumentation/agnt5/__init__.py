@@ -35,13 +35,11 @@ from __future__ import annotations
 
 from typing import Any, Collection
 
-from opentelemetry import trace as trace_api
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
 from fluxloop_otel.instrumentation._patching import Patches
-from fluxloop_otel.instrumentation._telemetry_compat import TRACER_NAME, Telemetry
+from fluxloop_otel.instrumentation._telemetry import telemetry_from
 from fluxloop_otel.instrumentation.agnt5.package import _instruments
-from fluxloop_otel.version import __version__
 
 
 class Agnt5Instrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -56,10 +54,7 @@ class Agnt5Instrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         from fluxloop_otel.instrumentation.agnt5._patches import Agnt5Patches
 
-        telemetry = kwargs.get("telemetry")
-        if telemetry is None:
-            tracer = trace_api.get_tracer(TRACER_NAME, __version__, kwargs.get("tracer_provider"))
-            telemetry = Telemetry(tracer, kwargs.get("serializer"), kwargs.get("capture_content", True))
+        telemetry = telemetry_from(kwargs, __name__)
         w = self._wrappers = Agnt5Patches.active = Agnt5Patches(telemetry)
         patches = self._patches = Patches()
         patches.wrap("agnt5.agent.core", "Agent.run", w.agent_run)

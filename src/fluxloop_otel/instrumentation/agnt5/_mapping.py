@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from fluxloop_otel.instrumentation._telemetry_compat import (
+from fluxloop_otel.telemetry import (
     UNSET,
     AgentInvocation,
     Invocation,

@@ -11,8 +11,8 @@ from typing import Any, Callable
 import wrapt
 from opentelemetry import context as context_api
 
-from fluxloop_otel.instrumentation._streams import traced_stream
-from fluxloop_otel.instrumentation._telemetry_compat import Telemetry, attach, detach
+from fluxloop_otel.instrumentation._streams import start, traced_stream
+from fluxloop_otel.telemetry import Telemetry, attach, detach
 from fluxloop_otel.instrumentation.agnt5 import _mapping
 
 #: Context keys: the agent whose span is current (``Agent.run`` calls ``Agent.stream``; a step
@@ -57,7 +57,7 @@ class Agnt5Patches:
     ) -> Any:
         telemetry = self.telemetry
         parent = context_api.get_current()
-        span = telemetry.start(inv, parent)
+        span = start(telemetry, inv, parent)
         context = parent
         for key, value in (values or {}).items():
             context = context_api.set_value(key, value, context)

@@ -35,13 +35,11 @@ from __future__ import annotations
 
 from typing import Any, Collection
 
-from opentelemetry import trace as trace_api
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
 from fluxloop_otel.instrumentation._patching import Patches
-from fluxloop_otel.instrumentation._telemetry_compat import TRACER_NAME, Telemetry
+from fluxloop_otel.instrumentation._telemetry import telemetry_from
 from fluxloop_otel.instrumentation.nat.package import _instruments
-from fluxloop_otel.version import __version__
 
 _FUNCTION = "nat.builder.function"
 _RUNNER = "nat.runtime.runner"
@@ -59,10 +57,7 @@ class NatInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         from fluxloop_otel.instrumentation.nat._patches import NatPatches
 
-        telemetry = kwargs.get("telemetry")
-        if telemetry is None:
-            tracer = trace_api.get_tracer(TRACER_NAME, __version__, kwargs.get("tracer_provider"))
-            telemetry = Telemetry(tracer, kwargs.get("serializer"), kwargs.get("capture_content", True))
+        telemetry = telemetry_from(kwargs, __name__)
         wrappers = self._wrappers = NatPatches(telemetry)
         patches = self._patches = Patches()
         patches.wrap(_FUNCTION, "Function.ainvoke", wrappers.function_ainvoke)

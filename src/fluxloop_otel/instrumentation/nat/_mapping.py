@@ -14,7 +14,7 @@ import json
 import weakref
 from typing import Any
 
-from fluxloop_otel.instrumentation._telemetry_compat import (
+from fluxloop_otel.telemetry import (
     AgentInvocation,
     Invocation,
     ToolCall,

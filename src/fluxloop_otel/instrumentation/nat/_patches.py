@@ -8,8 +8,8 @@ from typing import Any, Callable
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel.instrumentation._streams import traced_stream
-from fluxloop_otel.instrumentation._telemetry_compat import Telemetry, attach, detach
+from fluxloop_otel.instrumentation._streams import start, traced_stream
+from fluxloop_otel.telemetry import Telemetry, attach, detach
 from fluxloop_otel.instrumentation.nat import _mapping
 from fluxloop_otel.semconv import attributes as A
 
@@ -77,7 +77,7 @@ class NatPatches:
         self, inv: Any, parent: Any, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         telemetry = self.telemetry
-        span = telemetry.start(inv, parent)
+        span = start(telemetry, inv, parent)
         token = attach(span, parent)
         try:
             result = await wrapped(*args, **kwargs)
@@ -136,7 +136,7 @@ class NatPatches:
         telemetry = self.telemetry
         inv = _mapping.run_record(runner)
         parent = context_api.get_current()
-        span = telemetry.start(inv, parent)
+        span = start(telemetry, inv, parent)
         context = context_api.set_value(ENTRY_KEY, getattr(runner, "_entry_fn", None), parent)
         token = attach(span, context)
         try:
