@@ -19,7 +19,7 @@ Variants, interleaved per round (medians of caller-thread CPU and wall time per 
   so the wall time includes the JSONL writer's work;
 * ``fluxloop-otel (no JSONL)``: the same spans, do-nothing exporter only.
 
-``--instructions`` counts instructions instead (valgrind/callgrind, ``N`` and ``0`` calls after
+``--only TEXT`` keeps the workloads whose name contains TEXT. ``--instructions`` counts instructions instead (valgrind/callgrind, ``N`` and ``0`` calls after
 the same warm-up; the difference over ``N`` is one call on the caller's thread): stable ratios on
 a busy machine.
 """
@@ -177,9 +177,25 @@ def agnt5_workloads() -> dict[str, Callable[[], Awaitable[Any]]]:
     }
 
 
-def all_workloads(loop: asyncio.AbstractEventLoop, tracing: Tracing) -> dict[str, Callable[[], Awaitable[Any]]]:
+WORKLOAD_NAMES = (
+    "NAT Function.ainvoke (tool)",
+    "NAT tool_calling_agent run",
+    "AGNT5 Agent.run (2 model turns, 1 tool)",
+    "AGNT5 @function direct call",
+    "AGNT5 @workflow, 2 ctx.step",
+)
+
+
+def all_workloads(
+    loop: asyncio.AbstractEventLoop, tracing: Tracing, frameworks: tuple[str, ...] = ("NAT", "AGNT5")
+) -> dict[str, Callable[[], Awaitable[Any]]]:
     tracing.use(JSONL)  # decorate while instrumented (AGNT5's decorators are wrapped)
-    return {**nat_workloads(loop), **agnt5_workloads()}
+    workloads: dict[str, Callable[[], Awaitable[Any]]] = {}
+    if "NAT" in frameworks:
+        workloads.update(nat_workloads(loop))
+    if "AGNT5" in frameworks:
+        workloads.update(agnt5_workloads())
+    return workloads
 
 
 def quiet() -> None:
@@ -191,12 +207,14 @@ def quiet() -> None:
 
 
 # -- wall / CPU ---------------------------------------------------------------------------------------
-def run_timed(quick: bool) -> None:
+def run_timed(quick: bool, only: str | None) -> None:
     quiet()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     tracing = Tracing()
-    workloads = all_workloads(loop, tracing)
+    names = [n for n in WORKLOAD_NAMES if only is None or only.lower() in n.lower()]
+    workloads = all_workloads(loop, tracing, tuple({n.split()[0] for n in names}))
+    workloads = {n: workloads[n] for n in names}
     rounds = 5 if quick else 15
     for name, call in workloads.items():
         calls = 20 if "run" in name.lower() else 200
@@ -227,7 +245,7 @@ def worker(workload: str, variant: str, calls: int) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     tracing = Tracing()
-    call = all_workloads(loop, tracing)[workload]
+    call = all_workloads(loop, tracing, (workload.split()[0],))[workload]
     tracing.use(variant)
     timed_batch(loop, call, 20)
     tracing.flush(variant)
@@ -236,12 +254,10 @@ def worker(workload: str, variant: str, calls: int) -> None:
         tracing.flush(variant)
 
 
-def instructions(calls: int) -> None:
+def instructions(calls: int, only: str | None) -> None:
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt-get install valgrind)")
-    quiet()
-    loop = asyncio.new_event_loop()
-    names = list(all_workloads(loop, Tracing()))
+    names = [n for n in WORKLOAD_NAMES if only is None or only.lower() in n.lower()]
     print(f"\ninstructions per call on the calling thread (callgrind, {calls} calls)")
     print(f"{'workload':<42}{'variant':<28}{'instructions':>14}{'ratio':>8}")
     for workload in names:
@@ -255,20 +271,19 @@ def instructions(calls: int) -> None:
 
 
 def _callgrind(workload: str, variant: str, calls: int) -> int:
+    """Instructions on the calling thread of one worker run (callgrind, one file per thread)."""
+    from instructions import _thread_totals
+
     with tempfile.TemporaryDirectory() as directory:
-        out = os.path.join(directory, "callgrind.out")
+        prefix = os.path.join(directory, "callgrind.out")
         subprocess.run(
             [
-                "valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}",
+                "valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={prefix}",
                 sys.executable, __file__, "--worker", workload, variant, str(calls),
             ],
-            check=True, capture_output=True, env={**os.environ, "PYTHONMALLOC": "malloc"},
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        main_thread = sorted(Path(directory).glob("callgrind.out*"))[0]
-        for line in main_thread.read_text(errors="replace").splitlines():
-            if line.startswith("summary:") or line.startswith("totals:"):
-                return int(line.split()[1])
-    raise RuntimeError("no callgrind summary")
+        return int(_thread_totals(prefix)[0])
 
 
 def main() -> None:
@@ -276,14 +291,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer calls and rounds")
     parser.add_argument("--instructions", action="store_true", help="instruction counts under valgrind")
     parser.add_argument("--calls", type=int, default=50, help="calls per callgrind run")
+    parser.add_argument("--only", help="workloads whose name contains this text (e.g. AGNT5, NAT, function)")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker[0], args.worker[1], int(args.worker[2]))
     elif args.instructions:
-        instructions(args.calls)
+        instructions(args.calls, args.only)
     else:
-        run_timed(args.quick)
+        run_timed(args.quick, args.only)
 
 
 if __name__ == "__main__":
