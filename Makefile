@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench bench-instructions soak clean
+.PHONY: demo test test-fast test-frameworks bench bench-instructions soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,15 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"
 
+## test-frameworks: the NVIDIA NeMo Agent Toolkit and AGNT5 tests only (tests/instrumentation)
+test-frameworks: $(STAMP)
+	$(PY) -m pytest -m "nat or agnt5"
+
 ## bench: every benchmark, ratios measured side by side (minutes; needs the Phoenix venv for export)
 bench: $(STAMP)
 	$(PY) bench/decorators.py
 	$(PY) bench/langchain.py
+	$(PY) bench/frameworks.py
 	$(PY) bench/export.py
 
 ## bench-instructions: the same ratios as instruction counts under valgrind (stable on a busy machine)

@@ -243,3 +243,20 @@ def test_uninstrument_restores_agnt5(agnt5_tracing: Any) -> None:
         assert agnt5_tracing.spans() == []
     finally:
         Agnt5Instrumentor().instrument(tracer_provider=agnt5_tracing.provider)
+
+
+def test_step_running_a_tool_is_that_tool(agnt5_tracing: Any) -> None:
+    from agnt5 import WorkflowContext, workflow
+
+    weather = weather_tool(agnt5_tracing.provider.get_tracer("user-code"))
+
+    @workflow
+    async def check(ctx: WorkflowContext, city: str) -> str:
+        return await ctx.step("forecast", weather.invoke, ctx, city=city)
+
+    assert asyncio.run(check(city="Rome")) == "sunny in Rome"
+    spans = agnt5_tracing.spans()
+    (tool,) = typed(spans, "tool")
+    assert tool.name == "execute_tool weather"
+    assert parent_of(spans, tool) is agnt5_tracing.span("invoke_workflow check")
+    assert parent_of(spans, agnt5_tracing.span("user.lookup")) is tool

@@ -191,25 +191,31 @@ def _inputs(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
     return {"args": list(args), "kwargs": dict(kwargs)} if kwargs else list(args)
 
 
-def step_record(name_or_handler: Any, target: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
-    """``ctx.step(...)``, typed by what it runs: an ``Agent`` method -> agent, a ``Tool`` -> tool,
-    a ``@function`` or anything else -> chain (named after the step)."""
+def step_record(
+    name_or_handler: Any, target: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> tuple[Invocation, Any]:
+    """``ctx.step(...)``, typed by what it runs, and the AGNT5 object whose own span it is.
+
+    An ``Agent`` method -> that agent's ``agent`` span; a ``Tool`` (or its method) -> ``tool``;
+    a ``@function`` or anything else -> ``chain`` (named after the function or the step).
+    """
     config = getattr(name_or_handler, "_agnt5_config", None)
     if config is not None:  # step(@function, *args)
         arguments = ((target,) + tuple(args)) if target is not None else tuple(args)
-        return StepInvocation(str(getattr(config, "name", None) or "step"), input=_inputs(arguments, kwargs))
+        return StepInvocation(str(getattr(config, "name", None) or "step"), input=_inputs(arguments, kwargs)), None
     name = name_or_handler if isinstance(name_or_handler, str) else getattr(name_or_handler, "__name__", "step")
-    owner = getattr(target, "__self__", None)
-    owner_type = {cls.__name__ for cls in type(owner).__mro__} if owner is not None else set()
-    if "Agent" in owner_type:
-        inv: Invocation = AgentInvocation(str(getattr(owner, "name", name)), input=_inputs(tuple(args), kwargs))
-        inv.metadata = {"agnt5.step": name}
-        return inv
-    if "Tool" in owner_type or "Tool" in {cls.__name__ for cls in type(target).__mro__}:
-        tool = owner if owner is not None else target
-        return tool_record(tool, _inputs(tuple(args), kwargs), None)
+    if isinstance(name_or_handler, str):
+        owner = getattr(target, "__self__", None)
+        subject = owner if owner is not None else target
+        kinds = {cls.__name__ for cls in type(subject).__mro__} if subject is not None else set()
+        if "Agent" in kinds:
+            agent = AgentInvocation(str(getattr(subject, "name", name)), input=_inputs(tuple(args), kwargs))
+            agent.metadata = {"agnt5.step": name}
+            return agent, subject
+        if "Tool" in kinds:
+            return tool_record(subject, _inputs(tuple(args), kwargs), None), subject
     callable_target = target is not None and callable(target)
-    return StepInvocation(str(name), input=_inputs(tuple(args), kwargs) if callable_target else UNSET)
+    return StepInvocation(str(name), input=_inputs(tuple(args), kwargs) if callable_target else UNSET), None
 
 
 def function_record(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any], workflow: bool = False) -> Invocation:

@@ -163,9 +163,8 @@ class Agnt5Patches:
             return wrapped(*args, **kwargs)
         step_kwargs = {k: v for k, v in kwargs.items() if k != "key"}
         target = args[1] if len(args) > 1 else kwargs.get("func_or_awaitable")
-        inv = _mapping.step_record(args[0], target, tuple(args[2:]), step_kwargs)
-        owner = getattr(target, "__self__", None)
-        values = {AGENT_KEY: owner} if owner is not None else None  # the step is that agent's/tool's span
+        inv, subject = _mapping.step_record(args[0], target, tuple(args[2:]), step_kwargs)
+        values = {AGENT_KEY: subject} if subject is not None else None  # the step is that agent's/tool's span
         return self._traced(inv, lambda: wrapped(*args, **kwargs), None, values)
 
     # -- decorators (closures: wrapped when the user's module decorates) ------------------------------
