@@ -72,7 +72,10 @@ async def traced_stream(
                 inv.time_to_first_chunk = time.monotonic() - started
             chunks += 1
             if observe is not None:
-                observe(inv, item)
+                try:
+                    observe(inv, item)
+                except Exception:  # an unexpected item shape: the stream goes on, unrecorded
+                    pass
             elif len(items) < MAX_ITEMS:
                 items.append(item)
             yield item

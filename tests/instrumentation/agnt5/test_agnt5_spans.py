@@ -260,3 +260,20 @@ def test_step_running_a_tool_is_that_tool(agnt5_tracing: Any) -> None:
     assert tool.name == "execute_tool weather"
     assert parent_of(spans, tool) is agnt5_tracing.span("invoke_workflow check")
     assert parent_of(spans, agnt5_tracing.span("user.lookup")) is tool
+
+
+def test_a_tracing_failure_never_reaches_the_agent(agnt5_tracing: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from agnt5 import Agent
+
+    from fluxloop_otel.instrumentation.agnt5 import _mapping
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("mapping bug")
+
+    monkeypatch.setattr(_mapping, "llm_record", broken)
+    monkeypatch.setattr(_mapping, "llm_stream_item", broken)
+    agent = Agent(name="resilient", model=ScriptedModel(), instructions="-")
+    assert asyncio.run(agent.run("hi")).output == "Hello there"
+    assert [s.name for s in typed(agnt5_tracing.spans(), "agent")] == ["invoke_agent resilient"]
+    assert not typed(agnt5_tracing.spans(), "generation")
+    assert "mapping bug" in caplog.text  # logged (once), not raised

@@ -236,3 +236,15 @@ def test_uninstrument_restores_nat(nat_tracing: Any, nat_registry: Any) -> None:
         assert not [s for s in nat_tracing.spans() if s.name.startswith("execute_tool")]
     finally:
         NatInstrumentor().instrument(tracer_provider=nat_tracing.provider)
+
+
+def test_a_tracing_failure_never_reaches_the_workflow(nat_tracing: Any, nat_registry: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fluxloop_otel.instrumentation.nat import _mapping
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("mapping bug")
+
+    monkeypatch.setattr(_mapping, "function_record", broken)
+    assert run(build_and_run(nat_registry.forecast_config(), "Oslo")) == "Forecast: sunny in Oslo, 21 celsius"
+    assert [s.name for s in nat_tracing.spans() if s.attributes.get(TYPE) in ("agent", "tool")] == []
+    assert nat_tracing.span("invoke_workflow forecaster").status.status_code is StatusCode.UNSET

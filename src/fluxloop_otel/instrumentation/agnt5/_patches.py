@@ -8,6 +8,8 @@ import functools
 import inspect
 from typing import Any, Callable
 
+import logging
+
 import wrapt
 from opentelemetry import context as context_api
 
@@ -15,11 +17,29 @@ from fluxloop_otel.instrumentation._streams import start, traced_stream
 from fluxloop_otel.telemetry import Telemetry, attach, detach
 from fluxloop_otel.instrumentation.agnt5 import _mapping
 
+logger = logging.getLogger("fluxloop_otel.instrumentation.agnt5")
+
 #: Context keys: the agent whose span is current (``Agent.run`` calls ``Agent.stream``; a step
 #: running an agent is that agent's span), and "a generation span is open" (the agent's model
 #: call wraps the client's).
 AGENT_KEY = context_api.create_key("fluxloop_otel.agnt5.agent")
 GENERATION_KEY = context_api.create_key("fluxloop_otel.agnt5.generation")
+
+
+_reported: set[str] = set()
+
+
+def _record(build: Callable[..., Any], *args: Any) -> Any:
+    """``build(*args)``, or None when reading the framework's objects fails (the call then runs
+    untraced, and the failure is logged once per kind): tracing never breaks the agent."""
+    try:
+        return build(*args)
+    except Exception as exc:
+        name = getattr(build, "__name__", "record")
+        if name not in _reported:
+            _reported.add(name)
+            logger.warning("fluxloop-otel: AGNT5 %s failed (%r); the call is not traced", name, exc, exc_info=True)
+        return None
 
 
 def _sync_in_thread(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,8 +96,9 @@ class Agnt5Patches:
                     finish(inv, result)
                 else:
                     inv.output = result
-            finally:
-                telemetry.stop(inv)
+            except Exception:  # an unexpected result shape: the span ends without it
+                pass
+            telemetry.stop(inv)
             return result
         finally:
             detach(token)
@@ -87,16 +108,21 @@ class Agnt5Patches:
         if not self.enabled or context_api.get_value(AGENT_KEY) is instance:
             return wrapped(*args, **kwargs)
         message = args[0] if args else kwargs.get("user_message")
-        inv = _mapping.agent_record(instance, message)
+        inv = _record(_mapping.agent_record, instance, message)
+        if inv is None:
+            return wrapped(*args, **kwargs)
         return self._traced(inv, lambda: wrapped(*args, **kwargs), _mapping.agent_result, {AGENT_KEY: instance})
 
     def agent_stream(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if not self.enabled or context_api.get_value(AGENT_KEY) is instance:
             return wrapped(*args, **kwargs)
         message = args[0] if args else kwargs.get("user_message")
+        inv = _record(_mapping.agent_record, instance, message)
+        if inv is None:
+            return wrapped(*args, **kwargs)
         return traced_stream(
             self.telemetry,
-            _mapping.agent_record(instance, message),
+            inv,
             wrapped(*args, **kwargs),
             context_api.get_current(),
             observe=_mapping.agent_stream_item,
@@ -129,18 +155,23 @@ class Agnt5Patches:
         """``Agent._call_model_generate`` and ``LMClient.generate``: one ``generation`` span."""
         if not self.enabled or context_api.get_value(GENERATION_KEY):
             return wrapped(*args, **kwargs)
-        request, model, client = self._model_call(instance, args, kwargs)
-        inv = _mapping.llm_record(request, model, client)
+        request, model, client = _record(self._model_call, instance, args, kwargs) or (None, None, None)
+        inv = _record(_mapping.llm_record, request, model, client)
+        if inv is None:
+            return wrapped(*args, **kwargs)
         return self._traced(inv, lambda: wrapped(*args, **kwargs), _mapping.llm_response, {GENERATION_KEY: True})
 
     def agent_stream_lm(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """``Agent._stream_lm_call`` and ``LMClient.stream``: one streamed ``generation`` span."""
         if not self.enabled or context_api.get_value(GENERATION_KEY):
             return wrapped(*args, **kwargs)
-        request, model, client = self._model_call(instance, args, kwargs)
+        request, model, client = _record(self._model_call, instance, args, kwargs) or (None, None, None)
+        inv = _record(_mapping.llm_record, request, model, client, True)
+        if inv is None:
+            return wrapped(*args, **kwargs)
         return traced_stream(
             self.telemetry,
-            _mapping.llm_record(request, model, client, stream=True),
+            inv,
             wrapped(*args, **kwargs),
             context_api.get_current(),
             observe=_mapping.llm_stream_item,
@@ -153,7 +184,9 @@ class Agnt5Patches:
         if not self.enabled or context_api.get_value(AGENT_KEY) is instance:
             return wrapped(*args, **kwargs)
         arguments = args[1] if len(args) > 1 else kwargs.get("kwargs")
-        inv = _mapping.tool_record(instance, arguments, kwargs.get("tool_call_id"))
+        inv = _record(_mapping.tool_record, instance, arguments, kwargs.get("tool_call_id"))
+        if inv is None:
+            return wrapped(*args, **kwargs)
         return self._traced(inv, lambda: wrapped(*args, **kwargs), None, {AGENT_KEY: instance})
 
     # -- workflow steps ----------------------------------------------------------------------------
@@ -163,7 +196,10 @@ class Agnt5Patches:
             return wrapped(*args, **kwargs)
         step_kwargs = {k: v for k, v in kwargs.items() if k != "key"}
         target = args[1] if len(args) > 1 else kwargs.get("func_or_awaitable")
-        inv, subject = _mapping.step_record(args[0], target, tuple(args[2:]), step_kwargs)
+        recorded = _record(_mapping.step_record, args[0], target, tuple(args[2:]), step_kwargs)
+        if recorded is None:
+            return wrapped(*args, **kwargs)
+        inv, subject = recorded
         values = {AGENT_KEY: subject} if subject is not None else None  # the step is that agent's/tool's span
         return self._traced(inv, lambda: wrapped(*args, **kwargs), None, values)
 
@@ -209,7 +245,9 @@ class Agnt5Patches:
             patches = Agnt5Patches.active
             if patches is None or not patches.enabled:
                 return wrapped(*args, **kwargs)
-            inv = _mapping.function_record(name, args, kwargs, workflow)
+            inv = _record(_mapping.function_record, name, args, kwargs, workflow)
+            if inv is None:
+                return wrapped(*args, **kwargs)
             return patches._traced(inv, lambda: wrapped(*args, **kwargs))
 
         return wrapt.FunctionWrapper(handler, call)
