@@ -6,16 +6,15 @@ import asyncio
 import contextvars
 import functools
 import inspect
-from typing import Any, Callable
-
 import logging
+from typing import Any, Callable
 
 import wrapt
 from opentelemetry import context as context_api
 
 from fluxloop_otel.instrumentation._streams import start, traced_stream
-from fluxloop_otel.telemetry import Telemetry, attach, detach
 from fluxloop_otel.instrumentation.agnt5 import _mapping
+from fluxloop_otel.telemetry import Telemetry, attach, detach
 
 logger = logging.getLogger("fluxloop_otel.instrumentation.agnt5")
 
@@ -24,7 +23,6 @@ logger = logging.getLogger("fluxloop_otel.instrumentation.agnt5")
 #: call wraps the client's).
 AGENT_KEY = context_api.create_key("fluxloop_otel.agnt5.agent")
 GENERATION_KEY = context_api.create_key("fluxloop_otel.agnt5.generation")
-
 
 _reported: set[str] = set()
 
