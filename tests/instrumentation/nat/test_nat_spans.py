@@ -248,3 +248,22 @@ def test_a_tracing_failure_never_reaches_the_workflow(nat_tracing: Any, nat_regi
     assert run(build_and_run(nat_registry.forecast_config(), "Oslo")) == "Forecast: sunny in Oslo, 21 celsius"
     assert [s.name for s in nat_tracing.spans() if s.attributes.get(TYPE) in ("agent", "tool")] == []
     assert nat_tracing.span("invoke_workflow forecaster").status.status_code is StatusCode.UNSET
+
+
+def test_functions_typed_by_what_they_are(nat_registry: Any) -> None:
+    """The run's entry and functions configured as NAT agents are agents; other functions are tools."""
+    from nat.builder.function import LambdaFunction
+    from nat.builder.function_info import FunctionInfo
+    from nat.plugins.langchain.agent.tool_calling_agent.register import ToolCallAgentWorkflowConfig
+
+    from fluxloop_otel.instrumentation.nat import _mapping
+
+    info = FunctionInfo.from_fn(nat_registry._weather, description="An agent used as a tool")
+    nested_agent = LambdaFunction.from_info(
+        config=ToolCallAgentWorkflowConfig(llm_name="scripted", tool_names=["weather"]), info=info, instance_name="researcher"
+    )
+    plain = lambda_function(nat_registry._weather, "Current weather for a city", "weather")
+    assert type(_mapping.function_record(nested_agent, {}, entry=False)).__name__ == "AgentInvocation"
+    assert type(_mapping.function_record(plain, {}, entry=True)).__name__ == "AgentInvocation"
+    tool = _mapping.function_record(plain, {"city": "Rome"}, entry=False)
+    assert type(tool).__name__ == "ToolCall" and tool.name == "weather" and tool.parameters_schema
