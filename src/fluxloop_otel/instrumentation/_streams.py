@@ -55,6 +55,8 @@ async def traced_stream(
     for key, value in (step_values or {}).items():
         step_context = context_api.set_value(key, value, step_context)
     items: list[Any] = []
+    # A model call the framework made without streaming (and replays as events) is no stream.
+    streamed = getattr(inv, "stream", True) is not False
     chunks = 0
     started = time.monotonic()
     reason: str | None = None
@@ -68,7 +70,7 @@ async def traced_stream(
                 break
             finally:
                 detach(token)
-            if not chunks:
+            if not chunks and streamed:
                 inv.time_to_first_chunk = time.monotonic() - started
             chunks += 1
             if observe is not None:
@@ -96,7 +98,8 @@ async def traced_stream(
                 error = exc
             raise
         finally:
-            inv.chunks = chunks
+            if streamed:
+                inv.chunks = chunks
             if observe is None and reason is None and error is None:
                 inv.output = items
             if error is not None:

@@ -71,6 +71,7 @@ def test_agent_run_tree(agnt5_tracing: Any) -> None:
             generation.attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS],
         ) == tokens
         assert parent_of(spans, generation) is agent_span
+        assert generation.attributes.get(A.GEN_AI_REQUEST_STREAM) is not True  # tools: AGNT5 calls generate()
     (tool,) = typed(spans, "tool")
     assert tool.name == "execute_tool weather" and parent_of(spans, tool) is agent_span
     assert first.end_time <= tool.start_time and tool.end_time <= second.start_time
@@ -123,6 +124,7 @@ def test_agent_stream_and_streamed_generation(agnt5_tracing: Any) -> None:
     assert generation.attributes[A.GEN_AI_USAGE_INPUT_TOKENS] == 7
     assert generation.attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS] == 2
     assert generation.attributes[A.FLUXLOOP_STREAM_CHUNKS] >= 2
+    assert generation.attributes[A.GEN_AI_REQUEST_STREAM] is True
 
 
 def test_tool_failure_is_an_error_span(agnt5_tracing: Any) -> None:

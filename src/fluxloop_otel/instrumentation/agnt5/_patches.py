@@ -40,6 +40,27 @@ def _record(build: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
+def _streams(instance: Any, request: Any) -> bool:
+    """Whether a model call really streams: ``Agent._stream_lm_call`` calls ``generate()`` when
+    tools meet a model that cannot stream them, or when model callbacks are set (as AGNT5 decides)."""
+    if hasattr(instance, "_rust_lm"):  # LMClient.stream
+        return True
+    try:
+        tools = bool(getattr(request, "tools", None)) or bool(getattr(request.config, "built_in_tools", None))
+        model = getattr(instance, "_language_model", None)
+        if model is not None:
+            streaming_tools = bool(getattr(model, "supports_streaming_tools", False))
+        else:
+            from agnt5.lm.client import LMClient
+
+            streaming_tools = LMClient.supports_streaming_tools_for_provider(str(instance.model).split("/", 1)[0])
+        callbacks = getattr(instance, "callbacks", None)
+        with_callbacks = callbacks is not None and (callbacks.before_model is not None or callbacks.after_model is not None)
+        return not ((tools and not streaming_tools) or with_callbacks)
+    except Exception:
+        return True
+
+
 def _sync_in_thread(func: Callable[..., Any]) -> Callable[..., Any]:
     """An ``async`` stand-in for a sync ``@tool``/``@function`` body, run in the default thread
     pool as AGNT5 runs it, but inside a copy of the caller's context (AGNT5 uses
@@ -164,7 +185,7 @@ class Agnt5Patches:
         if not self.enabled or context_api.get_value(GENERATION_KEY):
             return wrapped(*args, **kwargs)
         request, model, client = _record(self._model_call, instance, args, kwargs) or (None, None, None)
-        inv = _record(_mapping.llm_record, request, model, client, True)
+        inv = _record(_mapping.llm_record, request, model, client, _streams(instance, request))
         if inv is None:
             return wrapped(*args, **kwargs)
         return traced_stream(
