@@ -10,7 +10,7 @@ and batched by :class:`GuardedBatchSpanProcessor`.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -18,9 +18,6 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from fluxloop_otel.export.batch import GuardedBatchSpanProcessor
 from fluxloop_otel.export.content_filter import ContentFilteringExporter
 from fluxloop_otel.export.guard import GuardedExporter
-
-if TYPE_CHECKING:
-    from fluxloop_otel.config.options import Settings
 
 logger = logging.getLogger("fluxloop_otel.export")
 
@@ -59,7 +56,10 @@ def guarded_batch_processor(exporter: SpanExporter, capture_content: bool = True
     return GuardedBatchSpanProcessor(GuardedExporter(exporter), **options)
 
 
-def build_otlp_processor(settings: "Settings", endpoint: str | None) -> GuardedBatchSpanProcessor:
-    """The OTLP span processor for ``settings`` (``endpoint`` only when ``configure()`` gave one)."""
-    exporter = build_otlp_exporter(settings.otlp_protocol, endpoint, settings.otlp_headers)
-    return guarded_batch_processor(exporter, settings.otlp_capture_content)
+def build_otlp_processor(
+    protocol: str, endpoint: str | None, headers: Mapping[str, str] | None, capture_content: bool
+) -> GuardedBatchSpanProcessor:
+    """The OTLP span processor (``endpoint``/``headers`` only when ``configure()`` gave them;
+    content stripped unless ``capture_content``)."""
+    exporter = build_otlp_exporter(protocol, endpoint, headers)
+    return guarded_batch_processor(exporter, capture_content)
