@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fluxloop_otel.config.dotenv import EnvFileError, load_env
+from fluxloop_otel.core import runtime as _runtime
 from fluxloop_otel.runner.config import (
     CONFIG_DIRECTORY,
     DEFAULT_OUTPUT,
@@ -31,7 +32,6 @@ from fluxloop_otel.runner.invoke import CallPlan
 from fluxloop_otel.runner.observations import ObservationReader
 from fluxloop_otel.runner.paths import resolve_output_dir
 from fluxloop_otel.runner.results import ExperimentResult
-from fluxloop_otel.core import runtime as _runtime
 from fluxloop_otel.runner.targets import ResolvedTarget, SearchPath, parse_target, resolve_target
 
 DEFAULT_CONFIG = Path(CONFIG_DIRECTORY) / "simulation.yaml"

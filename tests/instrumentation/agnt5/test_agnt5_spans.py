@@ -87,9 +87,8 @@ def test_agent_run_tree(agnt5_tracing: Any) -> None:
 
 
 def test_context_reaches_sync_tools_without_threading_instrumentation(agnt5_tracing: Any) -> None:
-    from opentelemetry.instrumentation.threading import ThreadingInstrumentor
-
     from agnt5 import Agent
+    from opentelemetry.instrumentation.threading import ThreadingInstrumentor
 
     threading_on = ThreadingInstrumentor().is_instrumented_by_opentelemetry
     if threading_on:

@@ -9,9 +9,9 @@ from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
 from fluxloop_otel.instrumentation._streams import start, traced_stream
-from fluxloop_otel.telemetry import Telemetry, attach, detach
 from fluxloop_otel.instrumentation.nat import _mapping
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.telemetry import Telemetry, attach, detach
 
 #: Context key: the entry function of the run whose root span is current.
 ENTRY_KEY = context_api.create_key("fluxloop_otel.nat.entry")
