@@ -40,3 +40,29 @@ def test_agnt5_agent_runs_and_parses(tmp_path: Path) -> None:
         steps = [(step["type"], step["name"]) for step in record["timeline"]]
         assert steps.index(("chain", "normalize")) < steps.index(("agent", "travel_agent")) < steps.index(("tool", "get_weather"))
         assert record["final_output"] == EXPECTED[record["input"]]
+
+
+def test_agnt5_agent_under_opentelemetry_instrument(tmp_path: Path) -> None:
+    """Zero code: ``opentelemetry-instrument python agent.py`` (entry point ``fluxloop_agnt5``)."""
+    import json
+
+    from cli_projects import BIN, clean_env, run_command
+    from framework_projects import ROOT
+
+    traces = tmp_path / "traces"
+    result = run_command(
+        [str(BIN / "opentelemetry-instrument"), str(BIN / "python"), str(ROOT / "examples" / "agnt5_agent" / "agent.py")],
+        cwd=tmp_path,
+        env=clean_env(FLUXLOOP_OFFLINE_DIR=str(traces)),
+    )
+    assert "Weather in Lisbon: sunny, 24 C" in result.stdout
+    records = [json.loads(line) for line in (traces / "observations.jsonl").read_text().splitlines()]
+    kinds = sorted((r["type"], r["name"]) for r in records)
+    assert kinds == [
+        ("agent", "travel_agent"),
+        ("chain", "normalize"),
+        ("generation", "scripted-travel-model"),
+        ("generation", "scripted-travel-model"),
+        ("tool", "get_weather"),
+    ]
+    assert [t["name"] for t in map(json.loads, (traces / "traces.jsonl").read_text().splitlines())] == ["travel"]
