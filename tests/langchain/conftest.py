@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
 
 from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 from fluxloop_otel.semconv import attributes as A
@@ -45,16 +44,6 @@ def tracing(tracing: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # n
 @pytest.fixture
 def user_tracer(tracing: Any) -> Any:
     return tracing.provider.get_tracer("user-code")
-
-
-def parent_of(spans: list[ReadableSpan], span: ReadableSpan) -> ReadableSpan | None:
-    if span.parent is None:
-        return None
-    return next((s for s in spans if s.context.span_id == span.parent.span_id), None)
-
-
-def named(spans: list[ReadableSpan], name: str) -> list[ReadableSpan]:
-    return [s for s in spans if s.name == name]
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from conftest import named, parent_of
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 from langchain_core.language_models.fake import FakeListLLM
 from langchain_core.runnables import RunnableLambda
@@ -15,6 +14,7 @@ from langchain_core.tools import tool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, create_react_agent, tools_condition
 from lc_fakes import MODEL_NAME, ToolCallingModel, chat_model, prompt_chain, retriever, span_tree
+from lc_spans import named, parent_of
 
 from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 from fluxloop_otel.semconv import attributes as A

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import named, parent_of
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
@@ -25,6 +24,7 @@ from langchain_core.tools import BaseTool, tool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, create_react_agent
 from lc_fakes import ToolCallingModel, prompt_chain
+from lc_spans import named, parent_of
 from opentelemetry import trace
 
 import fluxloop_otel

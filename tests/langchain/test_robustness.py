@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import parent_of
 from langchain_core.callbacks import BaseCallbackManager, CallbackManager
 from langchain_core.callbacks.manager import AsyncRunManager
 from langchain_core.embeddings import Embeddings
@@ -21,6 +20,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import Command, interrupt
 from lc_fakes import chat_model, prompt_chain
+from lc_spans import parent_of
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.trace import StatusCode
 from wrapt import FunctionWrapper

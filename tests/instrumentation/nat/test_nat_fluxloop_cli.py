@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# tests/fluxloop_cli, not tests/instrumentation: its langchain package would shadow the real one
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fluxloop_cli"))
 from framework_projects import observations, parse, run_example  # noqa: E402
 
 pytestmark = pytest.mark.e2e
