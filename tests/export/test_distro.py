@@ -33,7 +33,8 @@ def test_distro_defaults_export_only_when_an_endpoint_is_set() -> None:
     with_endpoint = distro_defaults({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"})
     assert with_endpoint["OTEL_TRACES_EXPORTER"] == "otlp"
     assert with_endpoint["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
-    assert with_endpoint["OTEL_METRICS_EXPORTER"] == with_endpoint["OTEL_LOGS_EXPORTER"] == "none"
+    assert with_endpoint["OTEL_METRICS_EXPORTER"] == "otlp"  # the GenAI client metrics go where the traces go
+    assert distro_defaults({})["OTEL_METRICS_EXPORTER"] == with_endpoint["OTEL_LOGS_EXPORTER"] == "none"
     assert with_endpoint["OTEL_PYTHON_CONFIGURATOR"] == "fluxloop"
 
 

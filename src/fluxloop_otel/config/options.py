@@ -200,6 +200,23 @@ OPTIONS: tuple[Option, ...] = (
     Option("record_args", False, "Record call arguments for FluxLoop replay.", ("FLUXLOOP_RECORD_ARGS",), parse_bool),
     Option("recording_file", None, "File the argument recorder appends to.", ("FLUXLOOP_RECORDING_FILE",), str),
     Option("tracer_provider", None, "Attach to this SDK TracerProvider instead of the global one."),
+    Option(
+        "metrics",
+        True,
+        "Record the GenAI client metrics (`gen_ai.client.*`) when a MeterProvider is available: `meter_provider`, "
+        "the global one, or one fluxloop-otel makes with an OTLP metric exporter when export is on.",
+        ("FLUXLOOP_METRICS",),
+        parse_bool,
+    ),
+    Option("meter_provider", None, "Record GenAI metrics on this MeterProvider instead of the global one."),
+    Option(
+        "price_table",
+        None,
+        "Model prices for `llm.cost.*`: a JSON/YAML file, `genai-prices` (the maintained package, if installed), "
+        "a dict, or a list of those (comma-separated in the environment); unknown models get no cost.",
+        ("FLUXLOOP_PRICE_TABLE",),
+        str,
+    ),
 )
 
 #: FluxLoop SDK options accepted for source compatibility that have no effect here.

@@ -26,6 +26,8 @@ from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
+from fluxloop_otel.telemetry.metrics import metrics_for
+from fluxloop_otel.telemetry.pricing import pricing_from
 from fluxloop_otel.version import __version__
 
 logger = logging.getLogger("fluxloop_otel")
@@ -36,6 +38,9 @@ _own_provider: TracerProvider | None = None
 _last_options: dict[str, Any] = {}
 _jsonl_key: tuple[Any, ...] | None = None
 _otlp_key: tuple[Any, ...] | None = None
+#: The MeterProvider fluxloop-otel made for OTLP metric export, and what it was made for.
+_own_meter_provider: Any = None
+_meter_key: tuple[Any, ...] | None = None
 
 
 def configure(**options: Any) -> Settings:
@@ -69,7 +74,14 @@ def force_flush(timeout: float = 30.0) -> bool:
     """Write/export everything ended so far; True when done within ``timeout`` seconds."""
     with _lock:
         fanouts = list(_fanouts.values())
-    return all(fanout.force_flush(int(timeout * 1000)) for fanout in fanouts)
+        meters = _own_meter_provider
+    done = all(fanout.force_flush(int(timeout * 1000)) for fanout in fanouts)
+    if meters is not None:
+        try:
+            done = meters.force_flush(int(timeout * 1000)) and done
+        except Exception:
+            done = False
+    return done
 
 
 def shutdown(timeout: float = 30.0) -> None:
@@ -107,15 +119,17 @@ def _apply(settings: Settings, options: dict[str, Any]) -> None:
         runtime.install(runtime.Runtime(settings, None))
         return
     capture = bool(settings.capture_content)
+    pricing = pricing_from(settings.price_table)
     provider, owned = _resolve_provider(settings)
+    metrics = metrics_for(_meter_provider(settings, options, owned)) if settings.metrics else None
     if provider is None:
         tracer = trace_api.get_tracer(TRACER_NAME, __version__)
-        runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture)))
+        runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture, metrics, pricing)))
         return
     fanout = _fanout_for(provider)
     fanout.replace(_processors(settings, options, fanout, owned))
     tracer = provider.get_tracer(TRACER_NAME, __version__)
-    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture)))
+    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture, metrics, pricing)))
     _activate_integrations(settings, provider)
     logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.values.items() if k != "redact"})
 
@@ -144,6 +158,35 @@ def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
         return _resolve_provider(settings)
     _own_provider = provider
     return provider, True
+
+
+def _meter_provider(settings: Settings, options: dict[str, Any], owned: bool) -> Any:
+    """Where the GenAI metrics go: ``meter_provider``, the global one if an SDK installed it, or
+    fluxloop-otel's own OTLP one when traces are exported (as for the OTLP span processor)."""
+    global _own_meter_provider, _meter_key
+    if settings.meter_provider is not None:
+        return settings.meter_provider
+    from opentelemetry import metrics as metrics_api
+
+    from fluxloop_otel.telemetry.metrics import usable
+
+    current = metrics_api.get_meter_provider()
+    if usable(current):
+        return current
+    if not (settings.otlp_endpoint and (options.get("otlp_endpoint") or owned)):
+        return None
+    key = (settings.otlp_endpoint, settings.otlp_protocol, repr(settings.otlp_headers))
+    if _own_meter_provider is None or key != _meter_key:
+        from fluxloop_otel.export.otlp import build_otlp_meter_provider
+
+        if _own_meter_provider is not None:
+            try:
+                _own_meter_provider.shutdown()
+            except Exception:
+                pass
+        _own_meter_provider = build_otlp_meter_provider(settings, _resource(settings))
+        _meter_key = key
+    return _own_meter_provider
 
 
 def _resource(settings: Settings) -> Resource:
@@ -233,6 +276,21 @@ def _activate_integrations(settings: Settings, provider: Any) -> None:
         framework.apply(settings, provider)
 
 
+_NO_METRICS: Any = None
+
+
+def _metrics_provider(telemetry: Telemetry) -> Any:
+    """The MeterProvider behind ``telemetry``'s metrics; the API's no-op one when it records none."""
+    global _NO_METRICS
+    if telemetry.metrics is not None:
+        return telemetry.metrics.provider
+    if _NO_METRICS is None:
+        from opentelemetry import metrics as metrics_api
+
+        _NO_METRICS = metrics_api.NoOpMeterProvider()
+    return _NO_METRICS
+
+
 class Framework:
     """One framework instrumentor ``configure()`` drives, found through its entry point.
 
@@ -283,6 +341,8 @@ class Framework:
                 "tracer_provider": provider,
                 "capture_content": active.telemetry.capture_content,
                 "serializer": active.telemetry.serializer,
+                "meter_provider": _metrics_provider(active.telemetry),
+                "price_table": active.telemetry.pricing,
                 **self._extra(settings),
             }
             if instrumentor.is_instrumented_by_opentelemetry:

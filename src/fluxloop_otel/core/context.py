@@ -198,9 +198,22 @@ def get_current_context() -> TraceContext:
     return TraceContext(span, metadata=metadata, tags=tags)
 
 
-def set_usage(input_tokens: int | None = None, output_tokens: int | None = None, total_tokens: int | None = None) -> None:
-    """Record token usage on the current observation (a ``@prompt`` call, typically)."""
-    usage = TokenUsage(input_tokens, output_tokens, total_tokens)
+def set_usage(
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+    total_tokens: int | None = None,
+    *,
+    cache_read_input_tokens: int | None = None,
+    cache_creation_input_tokens: int | None = None,
+    reasoning_output_tokens: int | None = None,
+) -> None:
+    """Record token usage on the current observation (a ``@prompt`` call, typically).
+
+    ``input_tokens`` includes the cached ones, ``output_tokens`` the reasoning ones (GenAI convention).
+    """
+    usage = TokenUsage(
+        input_tokens, output_tokens, total_tokens, cache_read_input_tokens, cache_creation_input_tokens, reasoning_output_tokens
+    )
     if usage:
         trace_api.get_current_span().set_attributes(usage_attributes(usage))
 

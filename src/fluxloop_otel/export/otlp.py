@@ -59,6 +59,44 @@ def guarded_batch_processor(exporter: SpanExporter, capture_content: bool = True
     return GuardedBatchSpanProcessor(GuardedExporter(exporter), **options)
 
 
+HTTP_METRICS_PATH = "/v1/metrics"
+
+
+def http_metrics_url(endpoint: str) -> str:
+    """The metrics URL beside a traces endpoint (``.../v1/traces`` -> ``.../v1/metrics``, none -> ``/v1/metrics``)."""
+    parts = urlsplit(endpoint)
+    if parts.path in ("", "/"):
+        return endpoint.rstrip("/") + HTTP_METRICS_PATH
+    if parts.path.endswith(HTTP_TRACES_PATH):
+        return endpoint[: endpoint.rindex(HTTP_TRACES_PATH)] + HTTP_METRICS_PATH
+    return endpoint
+
+
+def build_otlp_meter_provider(settings: "Settings", resource: Any = None) -> Any:
+    """An SDK MeterProvider exporting to the OTLP endpoint of ``settings`` (for the GenAI metrics).
+
+    ``OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`` wins when set (the exporter reads it); otherwise the
+    metrics go where the traces go. Temporality, interval and headers follow the ``OTEL_*`` variables.
+    """
+    import os
+
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    endpoint = None if os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") else settings.otlp_endpoint
+    headers = settings.otlp_headers or None
+    if settings.otlp_protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GrpcMetricExporter
+
+        exporter: Any = GrpcMetricExporter(endpoint=endpoint, headers=dict(headers) if headers else None)
+    else:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as HttpMetricExporter
+
+        exporter = HttpMetricExporter(endpoint=http_metrics_url(endpoint) if endpoint else None, headers=headers)
+    reader = PeriodicExportingMetricReader(exporter)
+    return MeterProvider(metric_readers=[reader], resource=resource) if resource is not None else MeterProvider(metric_readers=[reader])
+
+
 def build_otlp_processor(settings: "Settings", endpoint: str | None) -> GuardedBatchSpanProcessor:
     """The OTLP span processor for ``settings`` (``endpoint`` only when ``configure()`` gave one)."""
     exporter = build_otlp_exporter(settings.otlp_protocol, endpoint, settings.otlp_headers)

@@ -7,7 +7,11 @@ Options (all optional, as contrib instrumentors take them):
   ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` / ``FLUXLOOP_CAPTURE_CONTENT``
   setting, as ``configure()`` reads it);
 * ``serializer``: a ready :class:`~fluxloop_otel.serialization.Serializer`, or its parts
-  ``max_content_chars``, ``mask_secrets``, ``secret_keys``, ``redact`` (defaults as ``configure()``'s).
+  ``max_content_chars``, ``mask_secrets``, ``secret_keys``, ``redact`` (defaults as ``configure()``'s);
+* ``meter_provider``: where the GenAI client metrics go (default: the global MeterProvider;
+  none are recorded while only the API's no-op provider is installed);
+* ``price_table``: model prices for ``llm.cost.*`` (see :mod:`fluxloop_otel.telemetry.pricing`;
+  default: ``FLUXLOOP_PRICE_TABLE``, else no cost).
 
 An instrumentor never configures fluxloop-otel, installs a provider or writes files.
 """
@@ -22,6 +26,8 @@ from fluxloop_otel.config.options import option_default, resolve_settings
 from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import Telemetry
+from fluxloop_otel.telemetry.metrics import metrics_for
+from fluxloop_otel.telemetry.pricing import pricing_from
 from fluxloop_otel.version import __version__
 
 #: ``instrument()`` options every fluxloop-otel instrumentor understands.
@@ -33,6 +39,8 @@ TELEMETRY_OPTIONS = (
     "mask_secrets",
     "secret_keys",
     "redact",
+    "meter_provider",
+    "price_table",
 )
 
 
@@ -53,6 +61,18 @@ def telemetry_from(options: Mapping[str, Any], scope: str) -> Telemetry:
     """The :class:`Telemetry` of one instrumentor (instrumentation scope ``scope``)."""
     tracer = trace_api.get_tracer(scope, __version__, options.get("tracer_provider"), schema_url=SCHEMA_URL)
     capture = options.get("capture_content")
+    settings = None
     if capture is None:
-        capture = resolve_settings({}).capture_content
-    return Telemetry(tracer, serializer_from(options), bool(capture))
+        settings = resolve_settings({})
+        capture = settings.capture_content
+    if "price_table" in options:
+        price_table = options["price_table"]
+    else:
+        price_table = (settings or resolve_settings({})).price_table
+    return Telemetry(
+        tracer,
+        serializer_from(options),
+        bool(capture),
+        metrics=metrics_for(options.get("meter_provider")),
+        pricing=pricing_from(price_table),
+    )

@@ -15,6 +15,7 @@ from fluxloop_otel.semconv.observation_types import ObservationType, TypeSpec, s
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry import documents as D
 from fluxloop_otel.telemetry import messages as M
+from fluxloop_otel.telemetry.pricing import Pricing
 from fluxloop_otel.telemetry.records import (
     UNSET,
     AgentInvocation,
@@ -47,8 +48,18 @@ def _put_value(attributes: dict[str, Any], value_key: str, mime_key: str, text: 
 
 
 def usage_attributes(usage: TokenUsage) -> dict[str, int]:
-    """GenAI and OpenInference token-count attributes."""
+    """GenAI and OpenInference token-count attributes (with cache and reasoning details)."""
     attributes: dict[str, int] = {}
+    if usage.has_details:
+        if usage.cache_read_input_tokens is not None:
+            attributes[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read_input_tokens
+            attributes[A.LLM_TOKEN_COUNT_PROMPT_CACHE_READ] = usage.cache_read_input_tokens
+        if usage.cache_creation_input_tokens is not None:
+            attributes[A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_creation_input_tokens
+            attributes[A.LLM_TOKEN_COUNT_PROMPT_CACHE_WRITE] = usage.cache_creation_input_tokens
+        if usage.reasoning_output_tokens is not None:
+            attributes[A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_output_tokens
+            attributes[A.LLM_TOKEN_COUNT_COMPLETION_REASONING] = usage.reasoning_output_tokens
     if usage.input_tokens is not None:
         attributes[A.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
         attributes[A.LLM_TOKEN_COUNT_PROMPT] = usage.input_tokens
@@ -307,7 +318,7 @@ def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seriali
         first = outputs[0] if outputs else None
     usage = inv.usage
     if usage is None and inv.read_usage and first is not None:
-        usage = extract_usage(first)
+        usage = inv.usage = extract_usage(first)  # kept on the record for cost and metrics
     if usage:
         attributes.update(usage_attributes(usage))
     model = inv.response_model or (extract_response_model(first) if first is not None else None)
@@ -354,6 +365,47 @@ def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seriali
     if inv.output is UNSET:
         text, mime = encode_value(response, serializer, "output")
         _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
+
+
+def usage_from_attributes(attributes: Mapping[str, Any] | None) -> TokenUsage | None:
+    """The inverse of :func:`usage_attributes` (usage set on a span by ``set_usage()``)."""
+    if not attributes:
+        return None
+    usage = TokenUsage(
+        attributes.get(A.GEN_AI_USAGE_INPUT_TOKENS),
+        attributes.get(A.GEN_AI_USAGE_OUTPUT_TOKENS),
+        attributes.get(A.LLM_TOKEN_COUNT_TOTAL),
+        attributes.get(A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+        attributes.get(A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+        attributes.get(A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+    )
+    return usage or None
+
+
+def cost_attributes(
+    pricing: Pricing, inv: LLMInvocation, end: Mapping[str, Any], span_attributes: Mapping[str, Any] | None = None
+) -> dict[str, float]:
+    """OpenInference ``llm.cost.prompt``/``completion``/``total`` (USD) of a generation, when its model is priced.
+
+    The model is the one the response named (what was billed), else the requested one; the
+    usage is the record's, else what ``set_usage()`` put on the span.
+    """
+    usage = inv.usage or usage_from_attributes(span_attributes)
+    if not usage:
+        return {}
+    attributes = span_attributes or inv.attributes
+    model = (
+        end.get(A.GEN_AI_RESPONSE_MODEL)
+        or inv.request_model
+        or (attributes.get(A.GEN_AI_REQUEST_MODEL) if attributes else None)
+    )
+    provider = inv.provider or (attributes.get(A.GEN_AI_PROVIDER_NAME) if attributes else None)
+    cost = pricing.cost(model, provider, usage)
+    if cost is None and model != inv.request_model and inv.request_model:
+        cost = pricing.cost(inv.request_model, provider, usage)
+    if cost is None:
+        return {}
+    return {A.LLM_COST_PROMPT: cost.prompt, A.LLM_COST_COMPLETION: cost.completion, A.LLM_COST_TOTAL: cost.total}
 
 
 def _retrieval_end(inv: RetrievalInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:

@@ -10,6 +10,8 @@ A ``Telemetry`` is built from what an instrumentation is given (a tracer, a seri
 switch); it never reads global fluxloop-otel state, installs a provider or writes files.
 
 Hot path: one attribute dict at start and one at end, content serialized once, no I/O.
+Metrics (:mod:`.metrics`) and cost (:mod:`.pricing`) are recorded on stop/fail only when the
+emitter was given a MeterProvider / a price table; without them they cost one ``is None`` test.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from fluxloop_otel.semconv.ids import trace_uuid
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry import attributes as attrs
 from fluxloop_otel.telemetry.errors import record_error
-from fluxloop_otel.telemetry.records import AgentInvocation, EventRecord, Invocation, WorkflowInvocation
+from fluxloop_otel.telemetry.metrics import GenAIMetrics
+from fluxloop_otel.telemetry.pricing import Pricing
+from fluxloop_otel.telemetry.records import AgentInvocation, EventRecord, Invocation, LLMInvocation, WorkflowInvocation
 from fluxloop_otel.telemetry.roots import RootStarter
 from fluxloop_otel.telemetry.usage import TokenUsage
 
@@ -39,14 +43,26 @@ class Telemetry:
 
     ``capture_content`` decides whether inputs, outputs, messages, tool arguments and results
     and documents are recorded at all; ``serializer`` masks, caps and redacts what is.
+    ``metrics`` (:func:`~fluxloop_otel.telemetry.metrics.metrics_for`) records the GenAI client
+    metrics of every ended operation; ``pricing`` (:func:`~fluxloop_otel.telemetry.pricing.pricing_from`)
+    puts ``llm.cost.*`` on generation spans.
     """
 
-    __slots__ = ("tracer", "serializer", "capture_content", "_roots")
+    __slots__ = ("tracer", "serializer", "capture_content", "metrics", "pricing", "_roots")
 
-    def __init__(self, tracer: trace_api.Tracer, serializer: Serializer | None = None, capture_content: bool = True) -> None:
+    def __init__(
+        self,
+        tracer: trace_api.Tracer,
+        serializer: Serializer | None = None,
+        capture_content: bool = True,
+        metrics: GenAIMetrics | None = None,
+        pricing: Pricing | None = None,
+    ) -> None:
         self.tracer = tracer
         self.serializer = serializer if serializer is not None else Serializer()
         self.capture_content = bool(capture_content)
+        self.metrics = metrics
+        self.pricing = pricing
         self._roots: RootStarter | None = None
 
     # -- spans ------------------------------------------------------------------------------------
@@ -81,12 +97,16 @@ class Telemetry:
             attributes = attrs.end_attributes(inv, self.serializer, self.capture_content)
             if end_reason:
                 attributes[A.FLUXLOOP_STREAM_END_REASON] = end_reason
+            if self.pricing is not None and type(inv) is LLMInvocation:
+                attributes.update(attrs.cost_attributes(self.pricing, inv, attributes, getattr(span, "attributes", None)))  # type: ignore[arg-type]
             if attributes:
                 span.set_attributes(attributes)
             if inv.error_message:
                 span.set_status(trace_api.Status(trace_api.StatusCode.ERROR, inv.error_message))
         finally:
             span.end(end_time=inv.end_time_ns)
+            if self.metrics is not None:
+                self._measure(inv, span, None)
 
     def fail(self, inv: Invocation, error: BaseException) -> None:
         """Record ``error`` on ``inv`` (status, ``error.type``, exception event) and end its span."""
@@ -100,6 +120,14 @@ class Telemetry:
             record_error(span, error, self.serializer)
         finally:
             span.end(end_time=inv.end_time_ns)
+            if self.metrics is not None:
+                self._measure(inv, span, type(error).__qualname__)
+
+    def _measure(self, inv: Invocation, span: trace_api.Span, error_type: str | None) -> None:
+        try:
+            self.metrics.record(inv, span, error_type)  # type: ignore[union-attr]
+        except Exception:  # a metrics failure never reaches the traced code
+            pass
 
     def note(self, inv: Invocation, name: str, attributes: Mapping[str, Any] | None = None) -> None:
         """A span event on a running record (e.g. a LangGraph interrupt)."""

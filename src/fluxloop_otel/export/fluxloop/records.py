@@ -38,6 +38,14 @@ _OPERATION_TO_TYPE = {
 _NAME_ATTRIBUTES = {"agent": A.GEN_AI_AGENT_NAME, "tool": A.GEN_AI_TOOL_NAME}
 _MODEL_TYPES = frozenset({"generation", "embedding"})
 
+#: Token-count details and costs kept in a generation's ``metadata`` (``usage_details``, ``cost``).
+_USAGE_DETAILS = (
+    ("cache_read_input_tokens", A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+    ("cache_creation_input_tokens", A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+    ("reasoning_output_tokens", A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+)
+_COSTS = (("prompt", A.LLM_COST_PROMPT), ("completion", A.LLM_COST_COMPLETION), ("total", A.LLM_COST_TOTAL))
+
 STATUS_UNSET, STATUS_OK, STATUS_ERROR = "UNSET", "OK", "ERROR"
 
 
@@ -214,6 +222,12 @@ def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str
             record["completion_tokens"] = completion
         if total is not None:
             record["total_tokens"] = total
+        details = {key: value for key, attribute in _USAGE_DETAILS if (value := _int(attributes.get(attribute))) is not None}
+        if details:  # metadata: the CLI reads prompt/completion/total from the record itself only
+            metadata.setdefault("usage_details", details)
+        cost = {key: value for key, attribute in _COSTS if isinstance(value := attributes.get(attribute), (int, float))}
+        if cost:
+            metadata.setdefault("cost", {**cost, "currency": "USD"})
     parent = span.parent_span_id
     if parent is not None and parent != workflow_root_span_id(span.trace_id):
         record["parent_observation_id"] = observation_uuid(span.trace_id, parent)
