@@ -238,12 +238,30 @@ def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seria
         attributes.update(parameter_attributes(inv.parameters, serializer))
     if inv.stream:
         attributes[A.GEN_AI_REQUEST_STREAM] = True
-    if capture and inv.messages is not UNSET and inv.messages is not None:
-        text = serializer.dumps(M.genai_messages(inv.messages), "input")
+    if not capture:
+        return
+    if inv.messages is not UNSET and inv.messages is not None:
+        system, messages = M.split_system(M.genai_messages(inv.messages))
+        if system:
+            attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = serializer.dumps(system, "input")
+        text = serializer.dumps(messages, "input")
         attributes[A.GEN_AI_INPUT_MESSAGES] = text
-        if inv.input is UNSET:  # the messages are the input
-            attributes[A.INPUT_VALUE] = text
+        if inv.input is UNSET:  # the messages are the input (system instructions included, as sent)
+            attributes[A.INPUT_VALUE] = serializer.dumps(M.genai_messages(inv.messages), "input") if system else text
             attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
+    if inv.tool_definitions:
+        attributes.update(tool_definition_attributes(inv.tool_definitions, serializer))
+
+
+def tool_definition_attributes(tools: Any, serializer: Serializer) -> dict[str, Any]:
+    """GenAI ``gen_ai.tool.definitions`` and OpenInference ``llm.tools.{i}.tool.json_schema``."""
+    definitions = M.tool_definitions(tools)
+    if not definitions:
+        return {}
+    attributes: dict[str, Any] = {A.GEN_AI_TOOL_DEFINITIONS: serializer.dumps(definitions, "input")}
+    for index, definition in enumerate(definitions):
+        attributes[f"{A.LLM_TOOLS}.{index}.{A.TOOL_JSON_SCHEMA}"] = serializer.dumps(M.openinference_tool_schema(definition), "input")
+    return attributes
 
 
 def _retrieval_start(inv: RetrievalInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:

@@ -151,6 +151,9 @@ class LLMInvocation(Invocation):
     response_id: str | None = None
     finish_reasons: Sequence[str] | None = None
     stream: bool = False
+    #: Tools offered to the model: GenAI definitions ``{"type": "function", "name", "description", "parameters"}``
+    #: (OpenAI and Anthropic tool dicts are read too).
+    tool_definitions: Sequence[Mapping[str, Any]] | None = None
 
 
 @dataclass(eq=False)

@@ -77,6 +77,7 @@ def start_record(
     params = params if isinstance(params, dict) else None
     provider = metadata.get("ls_provider") if metadata else None
     fields = run_fields(tags, metadata)
+    tools = (params.get("tools") or params.get("functions")) if params else None
     return LLMInvocation(
         name,
         operation=_CHAT if chat else _COMPLETION,
@@ -88,6 +89,8 @@ def start_record(
         metadata=fields.metadata,
         session_id=fields.session_id,
         user_id=fields.user_id,
+        # bind_tools() puts the provider's tool dicts (OpenAI, Anthropic...) in the invocation params
+        tool_definitions=tools if isinstance(tools, (list, tuple)) and tools else None,
     )
 
 
