@@ -15,6 +15,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from fluxloop_otel.cli.main import UsageError
+from fluxloop_otel.export.fluxloop.records import record_cost, total_cost
 
 _TYPE_STYLES = {
     "agent": "bold magenta",
@@ -109,6 +110,9 @@ def _label(record: dict[str, Any], show_io: bool) -> Text:
             f"  tokens {record.get('prompt_tokens', 0)}→{record.get('completion_tokens', 0)} (Σ {record.get('total_tokens', 0)})",
             style="green",
         )
+    cost = record_cost(record)
+    if cost is not None:
+        text.append(f"  {format_cost(cost)}", style="green")
     if record.get("error") is not None or record.get("level") == "error":
         text.append(f"  ✗ {record.get('metadata', {}).get('error_type', 'error')}: {_short(record.get('error', ''), 60)}", style="bold red")
     if show_io:
@@ -117,6 +121,11 @@ def _label(record: dict[str, Any], show_io: bool) -> Text:
         if "output" in record:
             text.append(f"\n  out: {_short(record['output'])}", style="dim")
     return text
+
+
+def format_cost(usd: float) -> str:
+    """USD with enough digits for a single cheap call ($0.000125) and cents for large sums."""
+    return f"${usd:,.2f}" if usd >= 1 else f"${usd:.6f}".rstrip("0").rstrip(".") if usd else "$0"
 
 
 def build_trees(observations: list[dict[str, Any]]) -> list[Node]:
@@ -180,6 +189,9 @@ def run(args: argparse.Namespace) -> int:
         if duration is not None:
             header.append(f"  {duration:,.1f} ms")
         header.append(f"  {len(observations)} observations, {tokens} tokens")
+        cost = total_cost(observations)
+        if cost is not None:
+            header.append(f", {format_cost(cost)}")
         if errors:
             header.append(f", {errors} error(s)", style="red")
         tree = Tree(header)

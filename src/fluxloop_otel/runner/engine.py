@@ -22,6 +22,7 @@ from fluxloop_otel.runner.errors import ConfigError
 from fluxloop_otel.runner.guards import Guards
 from fluxloop_otel.runner.inputs import InputEntry
 from fluxloop_otel.runner.invoke import CallPlan, RunContext, call
+from fluxloop_otel.export.fluxloop.records import total_cost
 from fluxloop_otel.runner.observations import ObservationReader, actions, final_response, token_usage
 from fluxloop_otel.runner.results import ExperimentResult, RunResult
 
@@ -121,6 +122,7 @@ class Experiment:
         text = to_text(override if override is not None else value)
         result.output, result.output_truncated = self.guards.limit_output(text)
         result.token_usage = token_usage(observations)
+        result.cost = total_cost(observations)
         return result
 
     def _observations(self, trace_id: str) -> list[dict[str, Any]]:

@@ -235,6 +235,20 @@ def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str
     return record
 
 
+def record_cost(record: Mapping[str, Any]) -> float | None:
+    """The cost (USD) an observation record carries in ``metadata.cost.total``, if any."""
+    metadata = record.get("metadata")
+    cost = metadata.get("cost") if isinstance(metadata, Mapping) else None
+    total = cost.get("total") if isinstance(cost, Mapping) else None
+    return float(total) if isinstance(total, (int, float)) and not isinstance(total, bool) else None
+
+
+def total_cost(records: Any) -> float | None:
+    """The summed cost of observation records; None when none carries one (no price table, unknown models)."""
+    costs = [cost for record in records if isinstance(record, Mapping) and (cost := record_cost(record)) is not None]
+    return sum(costs) if costs else None
+
+
 def trace_record(span: SpanView) -> dict[str, Any] | None:
     """The FluxLoop trace line of a trace's root span, or None for other spans."""
     if not (is_workflow_root(span) or is_trace_root(span)):
