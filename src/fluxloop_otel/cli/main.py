@@ -15,7 +15,7 @@ from typing import Sequence
 from fluxloop_otel.version import __version__
 
 #: Subcommand modules under ``fluxloop_otel.cli`` (one per command).
-COMMANDS: tuple[str, ...] = ("show", "run", "convert")
+COMMANDS: tuple[str, ...] = ("show", "run", "convert", "scores")
 
 
 class UsageError(Exception):

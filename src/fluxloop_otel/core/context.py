@@ -32,6 +32,7 @@ from fluxloop_otel.telemetry import (
     detach,
 )
 from fluxloop_otel.telemetry.attributes import model_attributes, usage_attributes
+from fluxloop_otel.telemetry.scores import record_score as _record_score
 
 _current_trace: contextvars.ContextVar["TraceContext | None"] = contextvars.ContextVar("fluxloop_otel_trace", default=None)
 _pushed: contextvars.ContextVar[tuple[tuple[Any, Any, Any], ...]] = contextvars.ContextVar("fluxloop_otel_pushed", default=())
@@ -216,6 +217,26 @@ def set_usage(
     )
     if usage:
         trace_api.get_current_span().set_attributes(usage_attributes(usage))
+
+
+def record_score(
+    name: str,
+    value: float | None = None,
+    *,
+    label: str | None = None,
+    explanation: str | None = None,
+    trace_id: Any = None,
+    span_id: Any = None,
+) -> bool:
+    """An evaluation verdict (GenAI ``gen_ai.evaluation.result`` event) on the current span, or on
+    the trace ``trace_id`` (a FluxLoop trace UUID) under ``span_id`` (default: its root).
+
+    See :mod:`fluxloop_otel.telemetry.scores`. Returns whether it was recorded.
+    """
+    rt = _runtime.get()
+    if not rt.enabled:
+        return False
+    return _record_score(rt.telemetry, name, value, label=label, explanation=explanation, trace_id=trace_id, span_id=span_id)
 
 
 def set_model(model: str, provider: str | None = None) -> None:
