@@ -96,3 +96,50 @@ def test_multimodal_parts_of_langchain_messages() -> None:
 def test_anthropic_image_block() -> None:
     block = {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": PIXEL}}
     assert M.media_part(block) == {"type": "blob", "modality": "image", "content": PIXEL, "mime_type": "image/jpeg"}
+
+
+def _big_image_message() -> HumanMessage:
+    import base64
+
+    data = base64.b64encode(bytes(range(256)) * 200).decode()  # 68,268 base64 characters
+    return HumanMessage(content=[{"type": "text", "text": "look"}, {"type": "image", "base64": data, "mime_type": "image/png"}])
+
+
+def test_large_blob_written_next_to_the_jsonl_files_and_referenced_by_uri(tracing) -> None:
+    import base64
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    model = GenericFakeChatModel(messages=iter([AIMessage("a cat")]))
+    model.invoke([_big_image_message()])
+    messages = json.loads(tracing.span("chat GenericFakeChatModel").attributes[A.GEN_AI_INPUT_MESSAGES])
+    part = messages[0]["parts"][1]
+    assert part["type"] == "uri" and part["modality"] == "image" and part["mime_type"] == "image/png"
+    path = Path(urlparse(part["uri"]).path)
+    assert path.parent == (tracing.directory / "blobs").absolute() and path.suffix == ".png"
+    assert path.read_bytes() == base64.b64decode(_big_image_message().content[1]["base64"])
+
+
+def test_large_blob_elided_without_upload_and_small_ones_kept(tracing) -> None:
+    fl.configure(tracer_provider=tracing.provider, offline_store_dir=str(tracing.directory), blob_upload=False)
+    model = GenericFakeChatModel(messages=iter([AIMessage("a cat"), AIMessage("a pixel")]))
+    model.invoke([_big_image_message()])
+    model.invoke([HumanMessage(content=[{"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PIXEL}"}}])])
+    big, small = [json.loads(s.attributes[A.GEN_AI_INPUT_MESSAGES])[0]["parts"] for s in tracing.spans() if s.name.startswith("chat")]
+    assert big[1] == {"type": "blob", "modality": "image", "mime_type": "image/png", "content": "[68268 base64 characters not exported]"}
+    assert small[0]["content"] == PIXEL
+    assert not (tracing.directory / "blobs").exists()
+
+
+def test_custom_upload_hook(tracing) -> None:
+    uploaded = []
+
+    def upload(data: bytes, mime_type: str | None) -> str:
+        uploaded.append((len(data), mime_type))
+        return "s3://bucket/blob-1"
+
+    fl.configure(tracer_provider=tracing.provider, offline_store_dir=str(tracing.directory), blob_upload=upload)
+    GenericFakeChatModel(messages=iter([AIMessage("x")])).invoke([_big_image_message()])
+    part = json.loads(tracing.span("chat GenericFakeChatModel").attributes[A.GEN_AI_INPUT_MESSAGES])[0]["parts"][1]
+    assert part == {"type": "uri", "modality": "image", "uri": "s3://bucket/blob-1", "mime_type": "image/png"}
+    assert uploaded == [(51200, "image/png")]

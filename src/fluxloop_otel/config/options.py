@@ -208,6 +208,12 @@ OPTIONS: tuple[Option, ...] = (
         ("FLUXLOOP_METRICS",),
         parse_bool,
     ),
+    Option(
+        "blob_upload",
+        None,
+        "Hook `upload(data: bytes, mime_type) -> URI` for images/audio/files in messages longer than `max_content_chars`; "
+        "default: write them to `<offline_store_dir>/blobs/` (JSONL files on) and record their file URI; `False`: elide them.",
+    ),
     Option("meter_provider", None, "Record GenAI metrics on this MeterProvider instead of the global one."),
     Option(
         "price_table",

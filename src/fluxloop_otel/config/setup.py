@@ -26,6 +26,7 @@ from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
+from fluxloop_otel.telemetry.media import MediaPolicy, directory_upload
 from fluxloop_otel.telemetry.metrics import metrics_for
 from fluxloop_otel.telemetry.pricing import pricing_from
 from fluxloop_otel.version import __version__
@@ -120,16 +121,17 @@ def _apply(settings: Settings, options: dict[str, Any]) -> None:
         return
     capture = bool(settings.capture_content)
     pricing = pricing_from(settings.price_table)
+    media = _media_policy(settings)
     provider, owned = _resolve_provider(settings)
     metrics = metrics_for(_meter_provider(settings, options, owned)) if settings.metrics else None
     if provider is None:
         tracer = trace_api.get_tracer(TRACER_NAME, __version__)
-        runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture, metrics, pricing)))
+        runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture, metrics, pricing, media)))
         return
     fanout = _fanout_for(provider)
     fanout.replace(_processors(settings, options, fanout, owned))
     tracer = provider.get_tracer(TRACER_NAME, __version__)
-    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture, metrics, pricing)))
+    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture, metrics, pricing, media)))
     _activate_integrations(settings, provider)
     logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.values.items() if k != "redact"})
 
@@ -158,6 +160,18 @@ def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
         return _resolve_provider(settings)
     _own_provider = provider
     return provider, True
+
+
+def _media_policy(settings: Settings) -> MediaPolicy:
+    """Large blobs in messages: the user's hook, else files next to the JSONL ones, else elided."""
+    upload = settings.blob_upload
+    if upload is False:
+        upload = None
+    elif upload is None and settings.offline_store_enabled:
+        upload = directory_upload(settings.offline_store_dir, settings.file_mode)
+    elif upload is not None and not callable(upload):
+        raise TypeError("blob_upload must be a callable upload(data, mime_type) -> URI, or False")
+    return MediaPolicy(settings.max_content_chars, upload)
 
 
 def _meter_provider(settings: Settings, options: dict[str, Any], owned: bool) -> Any:
@@ -343,6 +357,7 @@ class Framework:
                 "serializer": active.telemetry.serializer,
                 "meter_provider": _metrics_provider(active.telemetry),
                 "price_table": active.telemetry.pricing,
+                "blob_upload": active.telemetry.media.upload if active.telemetry.media is not None else False,
                 **self._extra(settings),
             }
             if instrumentor.is_instrumented_by_opentelemetry:

@@ -11,7 +11,9 @@ Options (all optional, as contrib instrumentors take them):
 * ``meter_provider``: where the GenAI client metrics go (default: the global MeterProvider;
   none are recorded while only the API's no-op provider is installed);
 * ``price_table``: model prices for ``llm.cost.*`` (see :mod:`fluxloop_otel.telemetry.pricing`;
-  default: ``FLUXLOOP_PRICE_TABLE``, else no cost).
+  default: ``FLUXLOOP_PRICE_TABLE``, else no cost);
+* ``blob_upload``: ``upload(data, mime_type) -> URI`` for images/audio/files in messages longer
+  than the content cap (default: none, they are elided; see :mod:`fluxloop_otel.telemetry.media`).
 
 An instrumentor never configures fluxloop-otel, installs a provider or writes files.
 """
@@ -26,6 +28,7 @@ from fluxloop_otel.config.options import option_default, resolve_settings
 from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import Telemetry
+from fluxloop_otel.telemetry.media import MediaPolicy
 from fluxloop_otel.telemetry.metrics import metrics_for
 from fluxloop_otel.telemetry.pricing import pricing_from
 from fluxloop_otel.version import __version__
@@ -41,6 +44,7 @@ TELEMETRY_OPTIONS = (
     "redact",
     "meter_provider",
     "price_table",
+    "blob_upload",
 )
 
 
@@ -69,10 +73,13 @@ def telemetry_from(options: Mapping[str, Any], scope: str) -> Telemetry:
         price_table = options["price_table"]
     else:
         price_table = (settings or resolve_settings({})).price_table
+    serializer = serializer_from(options)
+    upload = options.get("blob_upload") or None
     return Telemetry(
         tracer,
-        serializer_from(options),
+        serializer,
         bool(capture),
         metrics=metrics_for(options.get("meter_provider")),
         pricing=pricing_from(price_table),
+        media=MediaPolicy(serializer.max_chars, upload),
     )

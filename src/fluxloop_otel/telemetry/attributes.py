@@ -15,6 +15,7 @@ from fluxloop_otel.semconv.observation_types import ObservationType, TypeSpec, s
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry import documents as D
 from fluxloop_otel.telemetry import messages as M
+from fluxloop_otel.telemetry.media import MediaPolicy
 from fluxloop_otel.telemetry.pricing import Pricing
 from fluxloop_otel.telemetry.records import (
     UNSET,
@@ -208,8 +209,10 @@ def context_attributes(inv: Invocation, serializer: Serializer) -> dict[str, Any
     return attributes
 
 
-def start_attributes(inv: Invocation, static_attributes: Mapping[str, Any], serializer: Serializer, capture: bool) -> dict[str, Any]:
-    """Everything known when the work starts."""
+def start_attributes(
+    inv: Invocation, static_attributes: Mapping[str, Any], serializer: Serializer, capture: bool, media: MediaPolicy | None = None
+) -> dict[str, Any]:
+    """Everything known when the work starts (``media``: what becomes of large images, audio, files)."""
     attributes = dict(static_attributes)
     capture = capture and inv.record_input
     if inv.metadata or inv.tags or inv.session_id or inv.user_id or inv.level:
@@ -218,7 +221,7 @@ def start_attributes(inv: Invocation, static_attributes: Mapping[str, Any], seri
         attributes.update(inv.attributes)
     kind = type(inv)
     if kind is LLMInvocation:
-        _llm_start(inv, attributes, serializer, capture)  # type: ignore[arg-type]
+        _llm_start(inv, attributes, serializer, capture, media)  # type: ignore[arg-type]
     elif kind is RetrievalInvocation:
         _retrieval_start(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     elif kind is WorkflowInvocation and inv.external:  # type: ignore[attr-defined]
@@ -233,7 +236,11 @@ def start_attributes(inv: Invocation, static_attributes: Mapping[str, Any], seri
     return attributes
 
 
-def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:
+def _media(media: MediaPolicy | None, serializer: Serializer) -> MediaPolicy:
+    return media if media is not None else MediaPolicy(serializer.max_chars)
+
+
+def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool, media: MediaPolicy | None) -> None:
     if inv.parameters:
         attributes.update(parameter_attributes(inv.parameters, serializer))
     if inv.stream:
@@ -241,13 +248,14 @@ def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seria
     if not capture:
         return
     if inv.messages is not UNSET and inv.messages is not None:
-        system, messages = M.split_system(M.genai_messages(inv.messages))
+        rendered = _media(media, serializer).apply(M.genai_messages(inv.messages))
+        system, messages = M.split_system(rendered)
         if system:
             attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = serializer.dumps(system, "input")
         text = serializer.dumps(messages, "input")
         attributes[A.GEN_AI_INPUT_MESSAGES] = text
         if inv.input is UNSET:  # the messages are the input (system instructions included, as sent)
-            attributes[A.INPUT_VALUE] = serializer.dumps(M.genai_messages(inv.messages), "input") if system else text
+            attributes[A.INPUT_VALUE] = serializer.dumps(rendered, "input") if system else text
             attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
     if inv.tool_definitions:
         attributes.update(tool_definition_attributes(inv.tool_definitions, serializer))
@@ -287,7 +295,7 @@ def failure_attributes(inv: Invocation) -> dict[str, Any]:
     return attributes
 
 
-def end_attributes(inv: Invocation, serializer: Serializer, capture: bool) -> dict[str, Any]:
+def end_attributes(inv: Invocation, serializer: Serializer, capture: bool, media: MediaPolicy | None = None) -> dict[str, Any]:
     """Everything known when the work ends (output, usage, documents...)."""
     attributes: dict[str, Any] = {}
     if inv.chunks is not None:
@@ -298,7 +306,7 @@ def end_attributes(inv: Invocation, serializer: Serializer, capture: bool) -> di
     capture = capture and inv.record_output
     kind = type(inv)
     if kind is LLMInvocation:
-        _llm_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
+        _llm_end(inv, attributes, serializer, capture, media)  # type: ignore[arg-type]
     elif kind is RetrievalInvocation:
         _retrieval_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     elif kind is EmbeddingInvocation:
@@ -327,7 +335,7 @@ def _tool_end(inv: ToolCall, attributes: dict[str, Any], serializer: Serializer,
         _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
 
 
-def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:
+def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool, media: MediaPolicy | None) -> None:
     response = inv.response
     outputs = inv.output_messages
     if outputs is None and response is not UNSET and response is not None and not isinstance(response, str):
@@ -363,7 +371,7 @@ def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seriali
     if not capture:
         return
     if outputs:
-        rendered = [M.output_message(message, reason) for message, reason in zip(outputs, per_output)]
+        rendered = _media(media, serializer).apply([M.output_message(message, reason) for message, reason in zip(outputs, per_output)])
         text = serializer.dumps(rendered, "output")
         attributes[A.GEN_AI_OUTPUT_MESSAGES] = text
         single = M.reply_text(outputs[0]) if len(outputs) == 1 and not M.tool_calls(outputs[0]) else None

@@ -28,6 +28,7 @@ from fluxloop_otel.semconv.ids import trace_uuid
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry import attributes as attrs
 from fluxloop_otel.telemetry.errors import record_error
+from fluxloop_otel.telemetry.media import MediaPolicy
 from fluxloop_otel.telemetry.metrics import GenAIMetrics
 from fluxloop_otel.telemetry.pricing import Pricing
 from fluxloop_otel.telemetry.records import AgentInvocation, EventRecord, Invocation, LLMInvocation, WorkflowInvocation
@@ -45,10 +46,11 @@ class Telemetry:
     and documents are recorded at all; ``serializer`` masks, caps and redacts what is.
     ``metrics`` (:func:`~fluxloop_otel.telemetry.metrics.metrics_for`) records the GenAI client
     metrics of every ended operation; ``pricing`` (:func:`~fluxloop_otel.telemetry.pricing.pricing_from`)
-    puts ``llm.cost.*`` on generation spans.
+    puts ``llm.cost.*`` on generation spans; ``media`` (:class:`~fluxloop_otel.telemetry.media.MediaPolicy`)
+    uploads or elides large blobs in messages.
     """
 
-    __slots__ = ("tracer", "serializer", "capture_content", "metrics", "pricing", "_roots")
+    __slots__ = ("tracer", "serializer", "capture_content", "metrics", "pricing", "media", "_roots")
 
     def __init__(
         self,
@@ -57,12 +59,15 @@ class Telemetry:
         capture_content: bool = True,
         metrics: GenAIMetrics | None = None,
         pricing: Pricing | None = None,
+        media: MediaPolicy | None = None,
     ) -> None:
         self.tracer = tracer
         self.serializer = serializer if serializer is not None else Serializer()
         self.capture_content = bool(capture_content)
         self.metrics = metrics
         self.pricing = pricing
+        #: Large images/audio/files in messages: the cap and the upload hook (default: the content cap, no upload).
+        self.media = media
         self._roots: RootStarter | None = None
 
     # -- spans ------------------------------------------------------------------------------------
@@ -73,7 +78,7 @@ class Telemetry:
         them (decorators compute them once per function).
         """
         name, fixed = static if static is not None else attrs.static(inv)
-        attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content)
+        attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content, self.media)
         span = self.tracer.start_span(
             name,
             context=context if context is not None else inv.parent,
@@ -94,7 +99,7 @@ class Telemetry:
         if span is None:
             return
         try:
-            attributes = attrs.end_attributes(inv, self.serializer, self.capture_content)
+            attributes = attrs.end_attributes(inv, self.serializer, self.capture_content, self.media)
             if end_reason:
                 attributes[A.FLUXLOOP_STREAM_END_REASON] = end_reason
             if self.pricing is not None and type(inv) is LLMInvocation:
@@ -162,7 +167,7 @@ class Telemetry:
         if roots is None:
             roots = self._roots = RootStarter(self.tracer)
         name, fixed = attrs.static(inv)
-        attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content)
+        attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content, self.media)
         trace_id = inv.trace_id if inv.trace_id is not None else roots.new_trace_id()
         attributes[A.FLUXLOOP_TRACE_ID] = trace_uuid(trace_id)
         span, _ = roots.start(name, trace_id, attributes, links=inv.links or None, start_time=inv.start_time_ns)
