@@ -140,6 +140,10 @@ FLUXLOOP_TRACE_EXTERNAL = "fluxloop.trace.external"
 FLUXLOOP_STREAM_CHUNKS = "fluxloop.stream.chunks"
 #: Why a streamed call ended before exhaustion ("closed", "garbage_collected").
 FLUXLOOP_STREAM_END_REASON = "fluxloop.stream.end_reason"
+#: On an agent whose input/output is a conversation state shown as text in ``input.value``/``output.value``:
+#: the whole state (JSON), which the FluxLoop record keeps.
+FLUXLOOP_INPUT_STATE = "fluxloop.input.state"
+FLUXLOOP_OUTPUT_STATE = "fluxloop.output.state"
 #: Number of vectors an embedding call returned (no convention has it; kept with content off).
 FLUXLOOP_EMBEDDING_COUNT = "fluxloop.embedding.count"
 #: Set to True on spans whose content could not be serialized or redacted.
@@ -168,6 +172,8 @@ CONTENT_ATTRIBUTES: frozenset[str] = frozenset(
         GEN_AI_RETRIEVAL_DOCUMENTS,
         _gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS,
         _gen_ai.GEN_AI_TOOL_DEFINITIONS,
+        FLUXLOOP_INPUT_STATE,
+        FLUXLOOP_OUTPUT_STATE,
         _gen_ai.GEN_AI_PROMPT,
         _gen_ai.GEN_AI_COMPLETION,
         SpanAttributes.LLM_PROMPTS,

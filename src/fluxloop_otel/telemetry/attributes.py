@@ -192,6 +192,20 @@ def _build_static(inv: Invocation) -> tuple[str, dict[str, Any]]:
 
 
 # -- start ------------------------------------------------------------------------------------------
+_STATE_KEYS = {"input": (A.INPUT_VALUE, A.INPUT_MIME_TYPE, A.FLUXLOOP_INPUT_STATE), "output": (A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, A.FLUXLOOP_OUTPUT_STATE)}
+
+
+def _conversation_value(value: Any, read: Any, attributes: dict[str, Any], serializer: Serializer, field: str) -> None:
+    """An agent's conversation state: the message that matters as text (what Phoenix and others show
+    as the agent's input/output), the whole state beside it (what the FluxLoop record keeps)."""
+    text = read(value)
+    if text is None:
+        return
+    value_key, mime_key, state_key = _STATE_KEYS[field]
+    attributes[value_key] = serializer.text(text if type(text) is str else str(text))
+    attributes[mime_key] = A.MIME_TEXT
+    attributes[state_key] = serializer.dumps(value, field)
+
 def context_attributes(inv: Invocation, serializer: Serializer) -> dict[str, Any]:
     """Metadata, tags, session, user and level of a record (what any kind may carry)."""
     attributes: dict[str, Any] = {}
@@ -226,6 +240,8 @@ def start_attributes(
         _retrieval_start(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     elif kind is WorkflowInvocation and inv.external:  # type: ignore[attr-defined]
         attributes[A.FLUXLOOP_TRACE_EXTERNAL] = True
+    if capture and kind is AgentInvocation and inv.input is not UNSET:
+        _conversation_value(inv.input, M.last_user_text, attributes, serializer, "input")
     if capture and inv.input is not UNSET and A.INPUT_VALUE not in attributes:
         text, mime = encode_value(inv.input, serializer, "input")
         _put_value(attributes, A.INPUT_VALUE, A.INPUT_MIME_TYPE, text, mime)
@@ -313,6 +329,8 @@ def end_attributes(inv: Invocation, serializer: Serializer, capture: bool, media
         _embedding_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     elif kind is ToolCall:
         _tool_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
+    if capture and kind is AgentInvocation and inv.output is not UNSET:
+        _conversation_value(inv.output, M.final_answer_text, attributes, serializer, "output")
     if capture and inv.output is not UNSET and inv.output is not None and A.OUTPUT_VALUE not in attributes:
         text, mime = encode_value(inv.output, serializer, "output")
         _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)

@@ -268,6 +268,48 @@ def compact_message(message: Any) -> dict[str, Any]:
     return data
 
 
+# -- conversation state (a LangGraph ``{"messages": [...]}`` state, an agent's input) -----------------
+def conversation(value: Any) -> Sequence[Any] | None:
+    """The message list of a conversation state (a mapping with ``messages``), else None."""
+    if isinstance(value, Mapping):
+        messages = value.get("messages")
+        if isinstance(messages, (list, tuple)) and messages:
+            return messages
+    return None
+
+
+def message_text(message: Any) -> str | None:
+    """The text of a message (its string content, or its text blocks joined)."""
+    if isinstance(message, str):
+        return message
+    content = get(message, "content")
+    if isinstance(content, str):
+        return content
+    texts = [part["content"] for part in _text_parts(content) if part.get("type") == "text"]
+    return "\n".join(texts) if texts else None
+
+
+def last_user_text(value: Any) -> str | None:
+    """The text of the last user message of a conversation state (what the user asked)."""
+    messages = conversation(value)
+    for message in reversed(messages or ()):
+        if not isinstance(message, str) and _role(message) == "user" and not get(message, "tool_call_id"):
+            return message_text(message)
+    return None
+
+
+def final_answer_text(value: Any) -> str | None:
+    """The final answer of a conversation state: its last message, when an assistant reply with text."""
+    messages = conversation(value)
+    if not messages:
+        return None
+    last = messages[-1]
+    if isinstance(last, str) or _role(last) != "assistant" or tool_calls(last):
+        return None
+    text = message_text(last)
+    return text or None
+
+
 def reply_text(result: Any) -> str | None:
     """The text of a model reply: a string, ``text``/``content``/``output``, or OpenAI ``choices[0]``."""
     if isinstance(result, str):

@@ -174,9 +174,13 @@ def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str
         "start_time": iso_timestamp(span.start_time_ns),
         "end_time": iso_timestamp(span.end_time_ns),
     }
-    if A.INPUT_VALUE in attributes:
+    if A.FLUXLOOP_INPUT_STATE in attributes:  # the whole state; input.value shows its last user message
+        record["input"] = _decode(attributes[A.FLUXLOOP_INPUT_STATE], A.MIME_JSON)
+    elif A.INPUT_VALUE in attributes:
         record["input"] = _decode(attributes[A.INPUT_VALUE], attributes.get(A.INPUT_MIME_TYPE))
-    if A.OUTPUT_VALUE in attributes:
+    if A.FLUXLOOP_OUTPUT_STATE in attributes:
+        record["output"] = _decode(attributes[A.FLUXLOOP_OUTPUT_STATE], A.MIME_JSON)
+    elif A.OUTPUT_VALUE in attributes:
         record["output"] = _decode(attributes[A.OUTPUT_VALUE], attributes.get(A.OUTPUT_MIME_TYPE))
     metadata = _json_object(attributes.get(A.METADATA))
     description = attributes.get(A.GEN_AI_TOOL_DESCRIPTION)
