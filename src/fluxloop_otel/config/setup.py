@@ -90,12 +90,18 @@ def shutdown(timeout: float = 30.0) -> None:
 
     Traced calls made afterwards are pass-throughs until ``configure()`` is called again.
     """
-    global _own_provider, _jsonl_key, _otlp_key
+    global _own_provider, _jsonl_key, _otlp_key, _own_meter_provider, _meter_key
     with _lock:
         force_flush(timeout)
         for fanout in list(_fanouts.values()):
             fanout.replace(())
         _jsonl_key = _otlp_key = None
+        if _own_meter_provider is not None:  # its last metrics were exported by force_flush above
+            try:
+                _own_meter_provider.shutdown(timeout_millis=timeout * 1000)
+            except Exception:
+                pass
+            _own_meter_provider = _meter_key = None
         settings = resolve_settings({"enabled": False})
         runtime.install(runtime.Runtime(settings, None))
 
