@@ -86,14 +86,27 @@ def test_rule_evaluator_results() -> None:
     ]
 
 
+def _matrix_row(trace_id: str, statuses: list[str]) -> str:
+    cells = "".join(f'<td><span class="status-icon {status}">?</span></td>' for status in statuses)
+    return f'<tr data-trace-id="{trace_id}">\n<td><span class="trace-id" title="{trace_id}">x</span></td>{cells}</tr>'
+
+
 def test_report_html_verdicts(tmp_path: Path) -> None:
-    conversations = {TRACE_A: {"trace_id": TRACE_A, "overall_eval": "PASS"}, TRACE_B: {"trace_id": TRACE_B, "overall_eval": "REVIEW"}}
+    # the trace matrix of fluxloop evaluate 0.3.0's report.html (templates/report.html.j2)
     report = tmp_path / "report.html"
-    report.write_text(f"<script>\n        const conversationsData = {json.dumps(conversations)};\n</script>")
-    assert [(v.trace_id, v.name, v.value, v.label) for v in report_verdicts(report)] == [
-        (TRACE_A, OVERALL_NAME, 1.0, "PASS"),
-        (TRACE_B, OVERALL_NAME, None, "REVIEW"),
-    ]
+    report.write_text(
+        "<table><tbody>"
+        + _matrix_row(TRACE_A, ["pass"] * 8)
+        + _matrix_row(TRACE_B, ["review", "fail", "pass", "partial", "pass", "unknown", "pass", "pass"])
+        + "</tbody></table>"
+        + _matrix_row(TRACE_B, ["fail"] * 8)  # the insights table repeats failed traces: ignored
+    )
+    verdicts = report_verdicts(report)
+    assert len(verdicts) == 8 + 7
+    assert (verdicts[0].name, verdicts[0].value, verdicts[0].label) == (OVERALL_NAME, 1.0, "PASS")
+    b = {v.name: (v.value, v.label) for v in verdicts if v.trace_id == TRACE_B}
+    assert b[OVERALL_NAME] == (None, "REVIEW") and b["fluxloop.task_completion"] == (0.0, "fail")
+    assert b["fluxloop.relevance"] == (0.5, "partial") and "fluxloop.user_satisfaction" not in b
 
 
 def _experiment(tmp_path: Path) -> Path:

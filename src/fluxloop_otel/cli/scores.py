@@ -6,7 +6,8 @@ Reads the per-trace results of a FluxLoop experiment directory:
   one verdict per criterion (``scores``, with ``reasons`` as the explanation) and the overall one
   (``final_score``, label ``pass``/``fail``);
 * ``evaluation_report/report.html`` (``fluxloop evaluate experiment`` 0.3.0 writes nothing
-  else): the per-trace overall verdict (``PASS``/``PARTIAL``/``FAIL``/``REVIEW``) the report embeds;
+  else): its trace matrix, the per-trace overall verdict (``PASS``/``PARTIAL``/``FAIL``/``REVIEW``)
+  and the 7 LLM-judged metrics (``pass``/``partial``/``fail``);
 * any ``per_trace.jsonl`` given with ``--results`` in the rule evaluator's shape.
 
 Each becomes one ``gen_ai.evaluation.result`` event in the trace with that id (FluxLoop trace id
@@ -27,10 +28,16 @@ from fluxloop_otel.cli.main import UsageError
 
 RULES_FILE = Path("evaluation_rules") / "per_trace.jsonl"
 REPORT_FILE = Path("evaluation_report") / "report.html"
-#: ``fluxloop evaluate`` 0.3.0's overall verdicts as scores (REVIEW: a label without a score).
-OVERALL_SCORES = {"PASS": 1.0, "PARTIAL": 0.5, "FAIL": 0.0}
 OVERALL_NAME = "fluxloop.overall"
-_CONVERSATIONS = re.compile(r"const conversationsData = (\{.*?\});\s*$", re.MULTILINE | re.DOTALL)
+#: The trace matrix of ``fluxloop evaluate`` 0.3.0's report: overall, then its 7 LLM-judged metrics.
+MATRIX_COLUMNS = (OVERALL_NAME,) + tuple(
+    f"fluxloop.{metric}"
+    for metric in ("task_completion", "hallucination", "relevance", "tool_usage", "user_satisfaction", "clarity", "persona_consistency")
+)
+#: Matrix cell states as scores (``review``: a label without a score; ``unknown``: not judged, skipped).
+STATUS_SCORES = {"pass": 1.0, "partial": 0.5, "fail": 0.0}
+_MATRIX_ROW = re.compile(r'<tr data-trace-id="([0-9a-fA-F-]{36})">(.*?)</tr>', re.DOTALL)
+_STATUS = re.compile(r'<span class="status-icon (\w+)">')
 
 
 @dataclass(frozen=True)
@@ -95,19 +102,23 @@ def rule_verdicts(path: Path) -> list[Verdict]:
 
 
 def report_verdicts(path: Path) -> list[Verdict]:
-    """The per-trace overall verdicts ``fluxloop evaluate`` 0.3.0 embeds in its HTML report."""
-    match = _CONVERSATIONS.search(path.read_text(encoding="utf-8"))
-    if match is None:
-        return []
-    try:
-        conversations = json.loads(match.group(1))
-    except ValueError:
-        raise UsageError(f"{path}: the embedded per-trace results are not valid JSON") from None
+    """The per-trace verdicts ``fluxloop evaluate`` 0.3.0 renders in its HTML report's trace matrix:
+    the overall one (``fluxloop.overall``) and one per LLM-judged metric (``fluxloop.task_completion``...)."""
+    html = path.read_text(encoding="utf-8")
     verdicts: list[Verdict] = []
-    for trace_id, conversation in conversations.items():
-        verdict = conversation.get("overall_eval") if isinstance(conversation, dict) else None
-        if isinstance(verdict, str) and verdict:
-            verdicts.append(Verdict(str(trace_id), OVERALL_NAME, OVERALL_SCORES.get(verdict.upper()), verdict, None, str(path)))
+    seen: set[str] = set()
+    for trace_id, row in _MATRIX_ROW.findall(html):
+        if trace_id in seen:  # the trace matrix comes first; later tables repeat some traces
+            continue
+        seen.add(trace_id)
+        statuses = _STATUS.findall(row)
+        if len(statuses) != len(MATRIX_COLUMNS):
+            continue
+        for name, status in zip(MATRIX_COLUMNS, statuses):
+            label = status.upper() if name == OVERALL_NAME else status
+            if status == "unknown":
+                continue
+            verdicts.append(Verdict(trace_id, name, STATUS_SCORES.get(status), label, None, str(path)))
     return verdicts
 
 
