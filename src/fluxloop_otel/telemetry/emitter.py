@@ -31,12 +31,26 @@ from fluxloop_otel.telemetry.errors import record_error
 from fluxloop_otel.telemetry.media import MediaPolicy
 from fluxloop_otel.telemetry.metrics import GenAIMetrics
 from fluxloop_otel.telemetry.pricing import Pricing
-from fluxloop_otel.telemetry.records import AgentInvocation, EventRecord, Invocation, LLMInvocation, WorkflowInvocation
+from fluxloop_otel.telemetry.records import (
+    AgentInvocation,
+    EmbeddingInvocation,
+    EventRecord,
+    Invocation,
+    LLMInvocation,
+    RetrievalInvocation,
+    WorkflowInvocation,
+)
 from fluxloop_otel.telemetry.roots import RootStarter
 from fluxloop_otel.telemetry.usage import TokenUsage
 
 #: The instrumentation scope of every fluxloop-otel span.
 TRACER_NAME = "fluxloop_otel"
+
+#: Calls to a model or a data store are CLIENT spans (GenAI convention; Jaeger and Tempo key on the
+#: span kind); tools, agents, steps run in process: INTERNAL.
+_CLIENT_RECORDS = frozenset({LLMInvocation, EmbeddingInvocation, RetrievalInvocation})
+_CLIENT = trace_api.SpanKind.CLIENT
+_INTERNAL = trace_api.SpanKind.INTERNAL
 
 
 class Telemetry:
@@ -82,6 +96,7 @@ class Telemetry:
         span = self.tracer.start_span(
             name,
             context=context if context is not None else inv.parent,
+            kind=_CLIENT if type(inv) in _CLIENT_RECORDS else _INTERNAL,
             attributes=attributes,
             links=inv.links or None,
             start_time=inv.start_time_ns,
