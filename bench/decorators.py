@@ -31,7 +31,6 @@ from _harness import (  # noqa: E402
     print_table,
     rss_mb,
 )
-
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import uuid
 from pathlib import Path
@@ -47,7 +46,7 @@ def test_record_score_without_a_span_records_nothing(fluxloop_traces) -> None:
 
 
 def test_record_score_on_an_ended_trace_by_id(fluxloop_traces) -> None:
-    with fl.instrument("judged") as context:
+    with fl.instrument("judged"):
         pass
     trace_id = fluxloop_traces.traces[0]["id"]
     assert fl.record_score("correctness", 0.0, label="fail", explanation="wrong city", trace_id=trace_id)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from otlp_servers import OtlpHttpSink
 
 import fluxloop_otel as fl

@@ -4,7 +4,6 @@ sends the verdicts; each appears in Phoenix inside the trace it judged (same tra
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys

@@ -15,7 +15,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from fluxloop_otel.cli.main import UsageError
-from fluxloop_otel.export.fluxloop.records import record_cost, total_cost
+from fluxloop_otel.export.fluxloop.records import format_cost, record_cost, total_cost
 
 _TYPE_STYLES = {
     "agent": "bold magenta",
@@ -121,11 +121,6 @@ def _label(record: dict[str, Any], show_io: bool) -> Text:
         if "output" in record:
             text.append(f"\n  out: {_short(record['output'])}", style="dim")
     return text
-
-
-def format_cost(usd: float) -> str:
-    """USD with enough digits for a single cheap call ($0.000125) and cents for large sums."""
-    return f"${usd:,.2f}" if usd >= 1 else f"${usd:.6f}".rstrip("0").rstrip(".") if usd else "$0"
 
 
 def build_trees(observations: list[dict[str, Any]]) -> list[Node]:

@@ -10,7 +10,7 @@ and batched by :class:`GuardedBatchSpanProcessor`.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -18,9 +18,6 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from fluxloop_otel.export.batch import GuardedBatchSpanProcessor
 from fluxloop_otel.export.content_filter import ContentFilteringExporter
 from fluxloop_otel.export.guard import GuardedExporter
-
-if TYPE_CHECKING:
-    from fluxloop_otel.config.options import Settings
 
 logger = logging.getLogger("fluxloop_otel.export")
 
@@ -72,8 +69,10 @@ def http_metrics_url(endpoint: str) -> str:
     return endpoint
 
 
-def build_otlp_meter_provider(settings: "Settings", resource: Any = None) -> Any:
-    """An SDK MeterProvider exporting to the OTLP endpoint of ``settings`` (for the GenAI metrics).
+def build_otlp_meter_provider(
+    protocol: str, endpoint: str | None, headers: Mapping[str, str] | None, resource: Any = None
+) -> Any:
+    """An SDK MeterProvider exporting to the OTLP ``endpoint`` (the traces endpoint; for the GenAI metrics).
 
     ``OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`` wins when set (the exporter reads it); otherwise the
     metrics go where the traces go. Temporality, interval and headers follow the ``OTEL_*`` variables.
@@ -83,21 +82,29 @@ def build_otlp_meter_provider(settings: "Settings", resource: Any = None) -> Any
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
-    endpoint = None if os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") else settings.otlp_endpoint
-    headers = settings.otlp_headers or None
-    if settings.otlp_protocol == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GrpcMetricExporter
+    if os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"):
+        endpoint = None
+    headers = headers or None
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+            OTLPMetricExporter as GrpcMetricExporter,
+        )
 
         exporter: Any = GrpcMetricExporter(endpoint=endpoint, headers=dict(headers) if headers else None)
     else:
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as HttpMetricExporter
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+            OTLPMetricExporter as HttpMetricExporter,
+        )
 
         exporter = HttpMetricExporter(endpoint=http_metrics_url(endpoint) if endpoint else None, headers=headers)
     reader = PeriodicExportingMetricReader(exporter)
     return MeterProvider(metric_readers=[reader], resource=resource) if resource is not None else MeterProvider(metric_readers=[reader])
 
 
-def build_otlp_processor(settings: "Settings", endpoint: str | None) -> GuardedBatchSpanProcessor:
-    """The OTLP span processor for ``settings`` (``endpoint`` only when ``configure()`` gave one)."""
-    exporter = build_otlp_exporter(settings.otlp_protocol, endpoint, settings.otlp_headers)
-    return guarded_batch_processor(exporter, settings.otlp_capture_content)
+def build_otlp_processor(
+    protocol: str, endpoint: str | None, headers: Mapping[str, str] | None, capture_content: bool
+) -> GuardedBatchSpanProcessor:
+    """The OTLP span processor (``endpoint``/``headers`` only when ``configure()`` gave them;
+    content stripped unless ``capture_content``)."""
+    exporter = build_otlp_exporter(protocol, endpoint, headers)
+    return guarded_batch_processor(exporter, capture_content)

@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel.config.options import option_default, resolve_settings
+from fluxloop_otel.config.options import option_default, setting_from_environment
 from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import Telemetry
@@ -65,14 +65,9 @@ def telemetry_from(options: Mapping[str, Any], scope: str) -> Telemetry:
     """The :class:`Telemetry` of one instrumentor (instrumentation scope ``scope``)."""
     tracer = trace_api.get_tracer(scope, __version__, options.get("tracer_provider"), schema_url=SCHEMA_URL)
     capture = options.get("capture_content")
-    settings = None
     if capture is None:
-        settings = resolve_settings({})
-        capture = settings.capture_content
-    if "price_table" in options:
-        price_table = options["price_table"]
-    else:
-        price_table = (settings or resolve_settings({})).price_table
+        capture = setting_from_environment("capture_content")
+    price_table = options["price_table"] if "price_table" in options else setting_from_environment("price_table")
     serializer = serializer_from(options)
     upload = options.get("blob_upload") or None
     return Telemetry(

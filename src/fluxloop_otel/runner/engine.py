@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import fluxloop_otel
+from fluxloop_otel.export.fluxloop.records import total_cost
 from fluxloop_otel.runner.config import RunnerConfig
 from fluxloop_otel.runner.errors import ConfigError
 from fluxloop_otel.runner.guards import Guards
 from fluxloop_otel.runner.inputs import InputEntry
 from fluxloop_otel.runner.invoke import CallPlan, RunContext, call
-from fluxloop_otel.export.fluxloop.records import total_cost
 from fluxloop_otel.runner.observations import ObservationReader, actions, final_response, token_usage
 from fluxloop_otel.runner.results import ExperimentResult, RunResult
 

@@ -21,9 +21,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from fluxloop_otel.export.fluxloop.records import record_cost
 from fluxloop_otel.runner.engine import to_text
 from fluxloop_otel.runner.experiment import write_experiment
-from fluxloop_otel.export.fluxloop.records import record_cost
 from fluxloop_otel.runner.observations import FINAL_RESPONSE_NAME, token_usage
 from fluxloop_otel.runner.results import ExperimentResult, RunResult
 

@@ -30,6 +30,7 @@ from fluxloop_otel.telemetry import attributes as attrs
 from fluxloop_otel.telemetry.errors import record_error
 from fluxloop_otel.telemetry.media import MediaPolicy
 from fluxloop_otel.telemetry.metrics import GenAIMetrics
+from fluxloop_otel.telemetry.policy import NOTHING, ContentPolicy
 from fluxloop_otel.telemetry.pricing import Pricing
 from fluxloop_otel.telemetry.records import (
     AgentInvocation,
@@ -56,28 +57,33 @@ _INTERNAL = trace_api.SpanKind.INTERNAL
 class Telemetry:
     """Records in, spans out: see the module docstring.
 
-    ``capture_content`` decides whether inputs, outputs, messages, tool arguments and results
-    and documents are recorded at all; ``serializer`` masks, caps and redacts what is.
+    ``policy`` says where content (inputs, outputs, messages, tool arguments and results,
+    documents) goes; ``capture_content`` alone is the short form of "record it or not".
+    ``serializer`` masks, caps and redacts what is recorded.
     ``metrics`` (:func:`~fluxloop_otel.telemetry.metrics.metrics_for`) records the GenAI client
     metrics of every ended operation; ``pricing`` (:func:`~fluxloop_otel.telemetry.pricing.pricing_from`)
     puts ``llm.cost.*`` on generation spans; ``media`` (:class:`~fluxloop_otel.telemetry.media.MediaPolicy`)
     uploads or elides large blobs in messages.
     """
 
-    __slots__ = ("tracer", "serializer", "capture_content", "metrics", "pricing", "media", "_roots")
+    __slots__ = ("tracer", "serializer", "policy", "capture_content", "metrics", "pricing", "media", "_roots")
 
     def __init__(
         self,
         tracer: trace_api.Tracer,
         serializer: Serializer | None = None,
         capture_content: bool = True,
+        policy: ContentPolicy | None = None,
+        *,
         metrics: GenAIMetrics | None = None,
         pricing: Pricing | None = None,
         media: MediaPolicy | None = None,
     ) -> None:
         self.tracer = tracer
         self.serializer = serializer if serializer is not None else Serializer()
-        self.capture_content = bool(capture_content)
+        self.policy = policy if policy is not None else (ContentPolicy() if capture_content else NOTHING)
+        #: Whether content is recorded at all (read on every call: a plain attribute).
+        self.capture_content = self.policy.record
         self.metrics = metrics
         self.pricing = pricing
         #: Large images/audio/files in messages: the cap and the upload hook (default: the content cap, no upload).
@@ -118,7 +124,7 @@ class Telemetry:
             if end_reason:
                 attributes[A.FLUXLOOP_STREAM_END_REASON] = end_reason
             if self.pricing is not None and type(inv) is LLMInvocation:
-                attributes.update(attrs.cost_attributes(self.pricing, inv, attributes, getattr(span, "attributes", None)))  # type: ignore[arg-type]
+                attributes.update(attrs.cost_attributes(self.pricing, inv, attributes, getattr(span, "attributes", None)))
             if attributes:
                 span.set_attributes(attributes)
             if inv.error_message:

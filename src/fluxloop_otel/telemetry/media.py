@@ -50,7 +50,8 @@ class MediaPolicy:
 
     def apply_parts(self, parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The same for a bare part list (``gen_ai.system_instructions``)."""
-        return self.apply([{"parts": parts}])[0]["parts"]
+        applied: list[dict[str, Any]] = self.apply([{"parts": parts}])[0]["parts"]
+        return applied
 
     def _offload(self, part: dict[str, Any], content: str) -> dict[str, Any]:
         mime = part.get("mime_type")

@@ -135,7 +135,7 @@ class PriceTable:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
         if str(path).endswith((".yaml", ".yml")):
-            import yaml
+            import yaml  # type: ignore[import-untyped, unused-ignore]
 
             data = yaml.safe_load(text)
         else:

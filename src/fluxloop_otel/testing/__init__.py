@@ -75,7 +75,7 @@ def capture_traces(**options: Any) -> Iterator[FluxLoopTraces]:
     from fluxloop_otel.core import runtime
 
     previous = runtime.current
-    previous_options = dict(getattr(setup, "_last_options", {}) or {})
+    previous_options = dict(setup._state.options)
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from fluxloop_otel.serialization import jsontext as _json
-from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid, workflow_root_span_id
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid, workflow_root_span_id
+from fluxloop_otel.serialization import jsontext as _json
 
 #: OpenInference span kind / GenAI operation of a span without a FluxLoop marker -> FluxLoop type.
 _KIND_TO_TYPE = {
@@ -251,6 +251,13 @@ def total_cost(records: Any) -> float | None:
     """The summed cost of observation records; None when none carries one (no price table, unknown models)."""
     costs = [cost for record in records if isinstance(record, Mapping) and (cost := record_cost(record)) is not None]
     return sum(costs) if costs else None
+
+
+def format_cost(usd: float) -> str:
+    """USD with enough digits for a single cheap call ($0.000125) and cents for large sums."""
+    if usd >= 1:
+        return f"${usd:,.2f}"
+    return f"${usd:.6f}".rstrip("0").rstrip(".") if usd else "$0"
 
 
 def trace_record(span: SpanView) -> dict[str, Any] | None:

@@ -98,6 +98,7 @@ def _usage(message: AIMessage | None, llm_output: Any) -> TokenUsage | None:
     """``usage_metadata`` of the message, else the provider's ``token_usage`` / ``usage``."""
     if message is not None:
         counts = message.usage_metadata
+        usage: TokenUsage | None
         if counts:
             usage = usage_from_counts(counts)  # with input_token_details / output_token_details
             if usage:
