@@ -51,6 +51,22 @@ def test_opentelemetry_instrument_exports_and_writes_jsonl(http_sink: OtlpHttpSi
     assert {"invoke_agent math_agent", "execute_tool calculator", "RunnableSequence", "chat GenericFakeChatModel"} <= set(spans)
     assert http_sink.requests[0].path == "/v1/traces"
     assert {o["name"] for o in run.records("observations.jsonl")} >= {"math_agent", "calculator", "GenericFakeChatModel"}
+    # the distro turns on the OTLP metric exporter too: the GenAI client metrics, exported at exit
+    metrics = {
+        metric.name: metric
+        for request in http_sink.metric_requests
+        for resource in request.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+    assert {"gen_ai.client.operation.duration", "gen_ai.client.token.usage"} <= set(metrics), sorted(metrics)
+    operations = {
+        attribute.value.string_value
+        for point in metrics["gen_ai.client.operation.duration"].histogram.data_points
+        for attribute in point.attributes
+        if attribute.key == "gen_ai.operation.name"
+    }
+    assert {"invoke_agent", "execute_tool", "chat"} <= operations
 
 
 def test_zero_code_content_split_and_langchain_switch(http_sink: OtlpHttpSink, tmp_path: Path) -> None:
