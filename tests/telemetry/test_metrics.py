@@ -108,6 +108,19 @@ def test_langchain_chat_model_metrics(tracing, reader: InMemoryMetricReader) -> 
     assert tokens == {"input": 11, "output": 3}
 
 
+def test_langchain_stream_metrics(tracing, reader: InMemoryMetricReader) -> None:
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    model = GenericFakeChatModel(messages=iter([AIMessage("one two three four")]))
+    assert "".join(chunk.content for chunk in model.stream("hi")) == "one two three four"
+    found = points(reader)
+    (first,) = found[M.TIME_TO_FIRST_CHUNK]
+    assert first.attributes[A.GEN_AI_OPERATION_NAME] == "chat" and first.count == 1
+    (per_chunk,) = found[M.TIME_PER_OUTPUT_CHUNK]
+    assert per_chunk.count >= 3
+
+
 def test_no_meter_provider_no_metrics_object(tracing) -> None:
     from fluxloop_otel.core import runtime
 

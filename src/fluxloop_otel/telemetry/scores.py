@@ -98,9 +98,10 @@ def record_score(
         A.OUTPUT_VALUE: _verdict_text(value, label, explanation),
     }
     span = telemetry.tracer.start_span(f"evaluation {name}", context=trace_api.set_span_in_context(parent), attributes=span_attributes)
+    recorded = span.is_recording()
     span.add_event(A.GEN_AI_EVALUATION_RESULT_EVENT, event)
     span.end(end_time=getattr(span, "start_time", None))
-    return True
+    return recorded
 
 
 def _verdict_text(value: float | None, label: str | None, explanation: str | None) -> str:
