@@ -240,7 +240,7 @@ def start_attributes(
         _retrieval_start(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     elif kind is WorkflowInvocation and inv.external:  # type: ignore[attr-defined]
         attributes[A.FLUXLOOP_TRACE_EXTERNAL] = True
-    if capture and kind is AgentInvocation and inv.input is not UNSET:
+    if capture and kind is AgentInvocation and type(inv.input) is dict and "messages" in inv.input:
         _conversation_value(inv.input, M.last_user_text, attributes, serializer, "input")
     if capture and inv.input is not UNSET and A.INPUT_VALUE not in attributes:
         text, mime = encode_value(inv.input, serializer, "input")
@@ -329,7 +329,7 @@ def end_attributes(inv: Invocation, serializer: Serializer, capture: bool, media
         _embedding_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     elif kind is ToolCall:
         _tool_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
-    if capture and kind is AgentInvocation and inv.output is not UNSET:
+    if capture and kind is AgentInvocation and type(inv.output) is dict and "messages" in inv.output:
         _conversation_value(inv.output, M.final_answer_text, attributes, serializer, "output")
     if capture and inv.output is not UNSET and inv.output is not None and A.OUTPUT_VALUE not in attributes:
         text, mime = encode_value(inv.output, serializer, "output")
