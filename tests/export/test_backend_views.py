@@ -16,7 +16,11 @@ STATUS_ERROR = 2
 
 
 def test_names_kinds_status_and_searchable_attributes(http_sink: OtlpHttpSink, tmp_path: Path) -> None:
-    fl.configure(otlp_endpoint=http_sink.endpoint, offline_store_dir=str(tmp_path), instrument_langchain=False, service_name="views-agent")
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+
+    provider = TracerProvider(resource=Resource.create({"service.name": "views-agent"}))
+    fl.configure(tracer_provider=provider, otlp_endpoint=http_sink.endpoint, offline_store_dir=str(tmp_path), instrument_langchain=False)
 
     @fl.prompt(model="gpt-4o", provider="openai")
     def ask(q: str) -> dict:
@@ -46,6 +50,7 @@ def test_names_kinds_status_and_searchable_attributes(http_sink: OtlpHttpSink, t
         spans = {span.name: span for span in http_sink.wait_for_spans(5)}
     finally:
         fl.shutdown()
+        provider.shutdown()
     assert set(spans) == {"invoke_workflow views", "invoke_agent agent", "retrieval kb", "execute_tool broken", "chat gpt-4o"}
     assert spans["chat gpt-4o"].kind == CLIENT and spans["retrieval kb"].kind == CLIENT
     assert spans["invoke_agent agent"].kind == INTERNAL and spans["execute_tool broken"].kind == INTERNAL

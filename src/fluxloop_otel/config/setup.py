@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -30,6 +31,7 @@ from fluxloop_otel.config.options import Settings, option_default, resolve_setti
 from fluxloop_otel.core import runtime
 from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
+from fluxloop_otel.export.metrics_guard import bounded
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
 from fluxloop_otel.telemetry.media import MediaPolicy, directory_upload
@@ -94,9 +96,9 @@ def configure(
     recording_file: str | None = None,
     tracer_provider: TracerProvider | None = None,
     metrics: bool | None = None,
+    blob_upload: Callable[[bytes, str | None], str | None] | bool | None = None,
     meter_provider: Any = None,
     price_table: Any = None,
-    blob_upload: Callable[[bytes, str | None], str | None] | bool | None = None,
     **sdk_options: Any,
 ) -> Settings:
     """Configure tracing. Every option is keyword-only; ``None`` (the default) means "from the
@@ -138,12 +140,11 @@ def force_flush(timeout: float = 30.0) -> bool:
     with _lock:
         fanouts = list(_fanouts.values())
         meters = _own_meter_provider
+    started = time.monotonic()
     done = all(fanout.force_flush(int(timeout * 1000)) for fanout in fanouts)
-    if meters is not None:
-        try:
-            done = meters.force_flush(int(timeout * 1000)) and done
-        except Exception:
-            done = False
+    if meters is not None:  # the GenAI metrics: never longer than what is left of ``timeout``
+        left = timeout - (time.monotonic() - started)
+        done = bounded(lambda: meters.force_flush(int(left * 1000)), left) and done
     return done
 
 
@@ -159,10 +160,8 @@ def shutdown(timeout: float = 30.0) -> None:
             fanout.replace(())
         _state = ConfigState(own_provider=_state.own_provider)
         if _own_meter_provider is not None:  # its last metrics were exported by force_flush above
-            try:
-                _own_meter_provider.shutdown(timeout_millis=timeout * 1000)
-            except Exception:
-                pass
+            meters = _own_meter_provider
+            bounded(lambda: meters.shutdown(timeout_millis=timeout * 1000), min(timeout, 1.0))
             _own_meter_provider = _meter_key = None
         runtime.install(runtime.Runtime(resolve_settings({"enabled": False}), None))
 
@@ -244,6 +243,24 @@ def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
     return provider, True
 
 
+_exit_hook_registered = False
+
+
+def _register_exit_hook() -> None:
+    global _exit_hook_registered
+    import atexit
+
+    atexit.register(_flush_meters_at_exit)
+    _exit_hook_registered = True
+
+
+def _flush_meters_at_exit() -> None:
+    """Interpreter exit: the GenAI metrics since the last export, waiting at most 1 s for the backend."""
+    meters = _own_meter_provider
+    if meters is not None:
+        bounded(lambda: meters.force_flush(1000), 1.0)
+
+
 def _media_policy(settings: Settings) -> MediaPolicy:
     """Large blobs in messages: the user's hook, else files next to the JSONL ones, else elided."""
     upload = settings.blob_upload
@@ -276,10 +293,10 @@ def _meter_provider(settings: Settings, options: dict[str, Any], owned: bool) ->
         from fluxloop_otel.export.otlp import build_otlp_meter_provider
 
         if _own_meter_provider is not None:
-            try:
-                _own_meter_provider.shutdown()
-            except Exception:
-                pass
+            previous = _own_meter_provider
+            bounded(lambda: previous.shutdown(timeout_millis=1000), 1.0)
+        if not _exit_hook_registered:
+            _register_exit_hook()
         _own_meter_provider = build_otlp_meter_provider(
             settings.otlp_protocol, settings.otlp_endpoint, settings.otlp_headers, _resource(settings)
         )

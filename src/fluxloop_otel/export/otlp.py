@@ -97,8 +97,13 @@ def build_otlp_meter_provider(
         )
 
         exporter = HttpMetricExporter(endpoint=http_metrics_url(endpoint) if endpoint else None, headers=headers)
-    reader = PeriodicExportingMetricReader(exporter)
-    return MeterProvider(metric_readers=[reader], resource=resource) if resource is not None else MeterProvider(metric_readers=[reader])
+    from fluxloop_otel.export.metrics_guard import GuardedMetricExporter
+
+    reader = PeriodicExportingMetricReader(GuardedMetricExporter(exporter))
+    # shutdown_on_exit=False: interpreter exit must not wait on a hanging backend (configure() flushes it, bounded)
+    if resource is not None:
+        return MeterProvider(metric_readers=[reader], resource=resource, shutdown_on_exit=False)
+    return MeterProvider(metric_readers=[reader], shutdown_on_exit=False)
 
 
 def build_otlp_processor(
