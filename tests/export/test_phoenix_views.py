@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_app
 from phoenix_server import Phoenix
 
 HERE = Path(__file__).resolve().parent
@@ -39,8 +40,6 @@ def _metadata(attributes: dict[str, object]) -> dict[str, object]:
 
 
 def test_langgraph_agent_as_phoenix_shows_it(phoenix: Phoenix, tmp_path: Path) -> None:
-    from conftest import run_app
-
     prices = tmp_path / "prices.json"
     prices.write_text(json.dumps({"models": {"gpt-4o": {"input": 2.5, "output": 10.0}}}))
     run = run_app(
