@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from fluxloop_otel.cli.main import UsageError
+from fluxloop_otel.cli.errors import UsageError
 
 RULES_FILE = Path("evaluation_rules") / "per_trace.jsonl"
 REPORT_FILE = Path("evaluation_report") / "report.html"
