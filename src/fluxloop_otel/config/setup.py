@@ -257,11 +257,25 @@ def _register_exit_hook() -> None:
     _exit_hook_registered = True
 
 
+#: Interpreter exit waits at most this long for the GenAI metrics (the spans' exit budget is about 1 s).
+EXIT_METRICS_SECONDS = 0.25
+
+
 def _flush_meters_at_exit() -> None:
-    """Interpreter exit: the GenAI metrics since the last export, waiting at most 1 s for the backend."""
+    """Interpreter exit: the GenAI metrics since the last export, unless their backend is failing,
+    waiting at most :data:`EXIT_METRICS_SECONDS` (a backend that does not answer costs no more).
+
+    Over gRPC nothing is sent at exit: an export left in flight keeps gRPC's own exit cleanup
+    waiting for its retries (seconds); call ``force_flush()`` before a short gRPC program ends.
+    """
     meters = _own_meter_provider
-    if meters is not None:
-        bounded(lambda: meters.force_flush(1000), 1.0)
+    if meters is None or (_meter_key is not None and _meter_key[1] == "grpc"):
+        return
+    readers = getattr(meters, "_sdk_config", None)
+    exporters = [getattr(reader, "_exporter", None) for reader in getattr(readers, "metric_readers", ())]
+    if any(getattr(exporter, "failing", False) for exporter in exporters):
+        return
+    bounded(lambda: meters.force_flush(int(EXIT_METRICS_SECONDS * 1000)), EXIT_METRICS_SECONDS)
 
 
 def _media_policy(settings: Settings) -> MediaPolicy:
