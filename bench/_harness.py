@@ -106,3 +106,16 @@ def bare_span_async(tracer: Any) -> Callable[..., Awaitable[str]]:
             return query
 
     return abare
+
+
+def bench_meter_provider() -> Any:
+    """With ``FLUXLOOP_BENCH_METRICS=1``: a MeterProvider (in-memory reader) for the GenAI metrics, so
+    the same benchmark measures "metrics on"; otherwise None (no MeterProvider: metrics off)."""
+    import os
+
+    if os.environ.get("FLUXLOOP_BENCH_METRICS", "") not in ("1", "true"):
+        return None
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    return MeterProvider(metric_readers=[InMemoryMetricReader()])

@@ -24,6 +24,7 @@ from _harness import (  # noqa: E402
     Cost,
     bare_span,
     bare_span_async,
+    bench_meter_provider,
     interleaved,
     null_processor,
     per_call,
@@ -45,7 +46,10 @@ def decorator_costs(rounds: int, calls: int, directory: str) -> None:
     tracer = bare_provider.get_tracer("bench")
     provider = TracerProvider()
     provider.add_span_processor(null_processor())
-    fl.configure(tracer_provider=provider, offline_store_dir=directory, instrument_langchain=False, max_queue_size=200_000)
+    fl.configure(
+        tracer_provider=provider, offline_store_dir=directory, instrument_langchain=False, max_queue_size=200_000,
+        meter_provider=bench_meter_provider(),  # FLUXLOOP_BENCH_METRICS=1: metrics on
+    )
 
     def plain(query: str, limit: int = 1) -> str:
         return query

@@ -34,7 +34,7 @@ VARIANTS = {
 
 def worker(variant: str, calls: int) -> None:
     """Runs inside valgrind: warm up, then ``calls`` calls of one variant."""
-    from _harness import bare_span, null_processor
+    from _harness import bare_span, bench_meter_provider, null_processor
     from opentelemetry.sdk.trace import TracerProvider
 
     import fluxloop_otel as fl
@@ -48,6 +48,7 @@ def worker(variant: str, calls: int) -> None:
         offline_store_dir=tempfile.mkdtemp(),
         capture_content=not variant.endswith("_nocontent"),
         max_queue_size=1_000_000,
+        meter_provider=bench_meter_provider(),  # FLUXLOOP_BENCH_METRICS=1: metrics on
     )
 
     def plain(query: str, limit: int = 1) -> str:

@@ -44,7 +44,7 @@ from typing import Any, Callable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import Cost, interleaved, print_table  # noqa: E402
+from _harness import Cost, bench_meter_provider, interleaved, print_table  # noqa: E402
 
 BENCH_VENV = ROOT / ".cache" / "bench-venv"
 PEERS = ("openinference-instrumentation-langchain==0.1.80", "opentelemetry-instrumentation-langchain==0.62.4")
@@ -229,7 +229,8 @@ def set_up(variant: str, directory: str) -> tuple[CountingExporter | None, Calla
         # the ordinary configure() path: JSONL processor attached, LangChain instrumented
         jsonl = variant == FLUXLOOP
         fluxloop_otel.configure(
-            tracer_provider=provider, offline_store_dir=directory, offline_store_enabled=jsonl, max_queue_size=200_000
+            tracer_provider=provider, offline_store_dir=directory, offline_store_enabled=jsonl, max_queue_size=200_000,
+            meter_provider=bench_meter_provider(),  # FLUXLOOP_BENCH_METRICS=1: metrics on
         )
         return exporter, (lambda: fluxloop_otel.force_flush(60)) if jsonl else None
     if variant == FLOOR:

@@ -16,7 +16,14 @@ from fluxloop_otel.config.dotenv import load_env
 from fluxloop_otel.config.options import Settings
 from fluxloop_otel.config.setup import configure, current_settings, force_flush, shutdown
 from fluxloop_otel.config.signals import flush_on_sigterm
-from fluxloop_otel.core.context import TraceContext, event, get_current_context, set_model, set_usage
+from fluxloop_otel.core.context import (
+    TraceContext,
+    event,
+    get_current_context,
+    record_score,
+    set_model,
+    set_usage,
+)
 from fluxloop_otel.core.decorators import agent, embedding, observe, prompt, retrieval, tool, trace
 from fluxloop_otel.core.instrument import instrument
 from fluxloop_otel.core.observation import ObservationData
@@ -82,6 +89,7 @@ __all__ = [
     "set_model",
     "set_recording_options",
     "set_usage",
+    "record_score",
     "shutdown",
     "tool",
     "trace",

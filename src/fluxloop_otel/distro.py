@@ -5,7 +5,7 @@ points (both named ``fluxloop``). ``opentelemetry-instrument`` runs, in this ord
 
 1. :class:`FluxLoopDistro` — environment defaults: traces go to OTLP (http/protobuf)
    when an ``OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`` is set (else only to the JSONL files),
-   metrics and logs are off unless asked for, and the configurator is ``fluxloop``;
+   and so do the GenAI client metrics; logs are off unless asked for, and the configurator is ``fluxloop``;
 2. :class:`FluxLoopConfigurator` — the OpenTelemetry SDK set up from ``OTEL_*`` exactly as
    the standard configurator does (exporters, resource, sampler, id generator, metrics,
    logs), every span exporter behind fluxloop-otel's content filter and failure guard, plus
@@ -53,7 +53,7 @@ def distro_defaults(environ: "os._Environ[str] | dict[str, str]") -> dict[str, s
     has_endpoint = bool(environ.get(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) or environ.get(OTEL_EXPORTER_OTLP_ENDPOINT))
     return {
         OTEL_TRACES_EXPORTER: "otlp" if has_endpoint else "none",
-        OTEL_METRICS_EXPORTER: "none",
+        OTEL_METRICS_EXPORTER: "otlp" if has_endpoint else "none",  # the GenAI client metrics
         OTEL_LOGS_EXPORTER: "none",
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
         OTEL_PYTHON_CONFIGURATOR: ENTRY_POINT_NAME,

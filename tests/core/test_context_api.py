@@ -175,7 +175,8 @@ def test_generation_request_parameters_and_messages(tracing) -> None:
     chat([{"role": "system", "content": "be brief"}, {"role": "user", "content": "hello"}])
     attributes = tracing.span("chat gpt-test").attributes
     assert attributes[A.GEN_AI_REQUEST_TEMPERATURE] == 0.2 and attributes[A.GEN_AI_REQUEST_MAX_TOKENS] == 64
-    assert '"role":"system"' in attributes[A.GEN_AI_INPUT_MESSAGES]
+    assert '"role":"system"' not in attributes[A.GEN_AI_INPUT_MESSAGES]  # instructions are kept apart
+    assert attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] == '[{"type":"text","content":"be brief"}]'
     assert tracing.observation("chat")["llm_parameters"] == {"temperature": 0.2, "max_tokens": 64}
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
@@ -107,6 +108,8 @@ class OtlpHttpSink(_Received):
     def __init__(self, port: int = 0) -> None:
         super().__init__()
         sink = self
+        #: ``ExportMetricsServiceRequest`` messages received on ``/v1/metrics``.
+        self.metric_requests: list[Any] = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server naming
@@ -116,10 +119,16 @@ class OtlpHttpSink(_Received):
                     body = gzip.decompress(body)
                 elif encoding == "deflate":
                     body = zlib.decompress(body)
-                message = trace_service_pb2.ExportTraceServiceRequest()
-                message.ParseFromString(body)
-                sink.add(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, _spans(message)))
-                reply = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
+                if self.path.endswith("/v1/metrics"):  # kept apart: the GenAI client metrics
+                    metrics = metrics_service_pb2.ExportMetricsServiceRequest()
+                    metrics.ParseFromString(body)
+                    sink.metric_requests.append(metrics)
+                    reply = metrics_service_pb2.ExportMetricsServiceResponse().SerializeToString()
+                else:
+                    message = trace_service_pb2.ExportTraceServiceRequest()
+                    message.ParseFromString(body)
+                    sink.add(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, _spans(message)))
+                    reply = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", str(len(reply)))

@@ -17,7 +17,7 @@ CONFIG = Path(__file__).resolve().parents[2] / "collector-config"
 CONTRIB_TYPES = {
     "receivers": {"otlp"},
     "processors": {"memory_limiter", "batch", "attributes", "redaction", "transform", "resource"},
-    "exporters": {"otlp", "otlphttp", "file", "debug"},
+    "exporters": {"otlp", "otlphttp", "file", "debug", "prometheus"},
     "extensions": {"health_check", "pprof", "zpages"},
 }
 
@@ -61,7 +61,7 @@ def test_pipelines_reference_defined_components_and_all_are_used(collector: dict
     service = collector["service"]
     used: dict[str, set[str]] = {"receivers": set(), "processors": set(), "exporters": set()}
     for name, pipeline in service["pipelines"].items():
-        assert name.split("/")[0] == "traces", name
+        assert name.split("/")[0] in ("traces", "metrics"), name
         assert pipeline["receivers"] and pipeline["exporters"], name
         processors = pipeline.get("processors", [])
         assert processors[0] == "memory_limiter" and processors[-1] == "batch", f"{name}: memory_limiter first, batch last"
@@ -95,7 +95,7 @@ def test_exporters_and_redaction(collector: dict[str, Any]) -> None:
 
 def test_compose_services_ports_and_mounts(collector: dict[str, Any], compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"otel-collector", "jaeger", "tempo", "grafana"}
+    assert set(services) == {"otel-collector", "jaeger", "tempo", "prometheus", "grafana"}
     collector_ports = _published(services["otel-collector"])
     receiver = collector["receivers"]["otlp"]["protocols"]
     assert _port(receiver["grpc"]["endpoint"]) == 4317 and collector_ports[4317] == 4317
@@ -145,14 +145,32 @@ def test_grafana_provisioning_and_dashboard(compose: dict[str, Any]) -> None:
         assert panel["datasource"]["uid"] in datasources
         for target in panel["targets"]:
             assert target["datasource"]["uid"] in datasources
-            queries.append(target["query"])
-            assert target["query"].count("{") == target["query"].count("}")
+            query = target["query"] if datasources[target["datasource"]["uid"]]["type"] == "tempo" else target["expr"]
+            queries.append(query)
+            assert query.count("{") == query.count("}") and query.count("(") == query.count(")")
     text = " ".join(queries)
     for operation in ("invoke_agent", "execute_tool", "chat"):
         assert f'span.gen_ai.operation.name = "{operation}"' in text
     assert 'span.fluxloop.observation.type = "generation"' in text and 'span.fluxloop.observation.type = "agent"' in text
     assert "span.gen_ai.usage.input_tokens" in text and "span.gen_ai.usage.output_tokens" in text
     assert "quantile_over_time(duration" in text
+    # the GenAI client metrics, through the collector's prometheus exporter (OTel names -> Prometheus names)
+    for metric in ("gen_ai_client_operation_duration_seconds_bucket", "gen_ai_client_token_usage_sum",
+                   "gen_ai_client_operation_time_to_first_chunk_seconds_bucket", "gen_ai_client_operation_time_per_output_chunk_seconds_bucket"):
+        assert metric in text, metric
+    assert datasources["prometheus"]["url"] == f"http://prometheus:{next(iter(_published(services['prometheus'])))}"
+
+
+def test_metrics_pipeline_reaches_prometheus(collector: dict[str, Any], compose: dict[str, Any]) -> None:
+    pipeline = collector["service"]["pipelines"]["metrics"]
+    assert pipeline["receivers"] == ["otlp"] and pipeline["exporters"] == ["prometheus"]
+    scrape_port = _port(collector["exporters"]["prometheus"]["endpoint"])
+    assert str(scrape_port) in compose["services"]["otel-collector"]["expose"]
+    prometheus = load("prometheus.yaml")
+    targets = [t for job in prometheus["scrape_configs"] for c in job["static_configs"] for t in c["targets"]]
+    assert targets == [f"otel-collector:{scrape_port}"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in compose["services"]["prometheus"]["volumes"]}
+    assert mounts["/etc/prometheus/prometheus.yaml"] == "./prometheus.yaml"
 
 
 def test_readme_ports_agree_with_compose(compose: dict[str, Any]) -> None:

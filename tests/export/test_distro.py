@@ -33,7 +33,8 @@ def test_distro_defaults_export_only_when_an_endpoint_is_set() -> None:
     with_endpoint = distro_defaults({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"})
     assert with_endpoint["OTEL_TRACES_EXPORTER"] == "otlp"
     assert with_endpoint["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
-    assert with_endpoint["OTEL_METRICS_EXPORTER"] == with_endpoint["OTEL_LOGS_EXPORTER"] == "none"
+    assert with_endpoint["OTEL_METRICS_EXPORTER"] == "otlp"  # the GenAI client metrics go where the traces go
+    assert distro_defaults({})["OTEL_METRICS_EXPORTER"] == with_endpoint["OTEL_LOGS_EXPORTER"] == "none"
     assert with_endpoint["OTEL_PYTHON_CONFIGURATOR"] == "fluxloop"
 
 
@@ -50,6 +51,22 @@ def test_opentelemetry_instrument_exports_and_writes_jsonl(http_sink: OtlpHttpSi
     assert {"invoke_agent math_agent", "execute_tool calculator", "RunnableSequence", "chat GenericFakeChatModel"} <= set(spans)
     assert http_sink.requests[0].path == "/v1/traces"
     assert {o["name"] for o in run.records("observations.jsonl")} >= {"math_agent", "calculator", "GenericFakeChatModel"}
+    # the distro turns on the OTLP metric exporter too: the GenAI client metrics, exported at exit
+    metrics = {
+        metric.name: metric
+        for request in http_sink.metric_requests
+        for resource in request.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+    assert {"gen_ai.client.operation.duration", "gen_ai.client.token.usage"} <= set(metrics), sorted(metrics)
+    operations = {
+        attribute.value.string_value
+        for point in metrics["gen_ai.client.operation.duration"].histogram.data_points
+        for attribute in point.attributes
+        if attribute.key == "gen_ai.operation.name"
+    }
+    assert {"invoke_agent", "execute_tool", "chat"} <= operations
 
 
 def test_zero_code_content_split_and_langchain_switch(http_sink: OtlpHttpSink, tmp_path: Path) -> None:

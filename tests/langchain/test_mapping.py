@@ -78,8 +78,9 @@ def test_prompt_model_parser_chain(tracing: Any) -> None:
     assert chat.attributes[A.GEN_AI_OPERATION_NAME] == "chat"
     assert chat.attributes[A.GEN_AI_PROVIDER_NAME] == "genericfakechatmodel"
     messages = json.loads(chat.attributes[A.GEN_AI_INPUT_MESSAGES])
-    assert [m["role"] for m in messages] == ["system", "user"]
-    assert messages[1]["parts"] == [{"type": "text", "content": "Capital of France?"}]
+    assert [m["role"] for m in messages] == ["user"]  # the system message is an instruction, recorded apart
+    assert messages[0]["parts"] == [{"type": "text", "content": "Capital of France?"}]
+    assert json.loads(chat.attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS])[0]["type"] == "text"
     output = json.loads(chat.attributes[A.GEN_AI_OUTPUT_MESSAGES])
     assert output == [
         {

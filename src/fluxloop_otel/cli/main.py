@@ -18,7 +18,7 @@ from fluxloop_otel.version import __version__
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
 #: Subcommand modules under ``fluxloop_otel.cli`` (one per command).
-COMMANDS: tuple[str, ...] = ("show", "run", "convert", "doctor")
+COMMANDS: tuple[str, ...] = ("show", "run", "convert", "scores", "doctor")
 
 
 def build_parser() -> argparse.ArgumentParser:

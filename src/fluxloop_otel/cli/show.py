@@ -16,6 +16,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from fluxloop_otel.cli.errors import PathError, UsageError, cause, readable_directory, readable_file
+from fluxloop_otel.export.fluxloop.records import format_cost, record_cost, total_cost
 
 _TYPE_STYLES = {
     "agent": "bold magenta",
@@ -147,6 +148,9 @@ def _label(record: dict[str, Any], show_io: bool) -> Text:
             f"  tokens {record.get('prompt_tokens', 0)}→{record.get('completion_tokens', 0)} (Σ {record.get('total_tokens', 0)})",
             style="green",
         )
+    cost = record_cost(record)
+    if cost is not None:
+        text.append(f"  {format_cost(cost)}", style="green")
     if record.get("error") is not None or record.get("level") == "error":
         metadata = record.get("metadata")
         error_type = metadata.get("error_type", "error") if isinstance(metadata, dict) else "error"
@@ -278,6 +282,9 @@ def run(args: argparse.Namespace) -> int:
         if duration is not None:
             header.append(f"  {duration:,.1f} ms")
         header.append(f"  {len(observations)} observations, {tokens} tokens")
+        cost = total_cost(observations)
+        if cost is not None:
+            header.append(f", {format_cost(cost)}")
         if errors:
             header.append(f", {errors} error(s)", style="red")
         tree = Tree(header)

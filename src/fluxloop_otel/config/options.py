@@ -244,6 +244,29 @@ OPTIONS: tuple[Option, ...] = (
         parse_bool,
     ),
     Option("tracer_provider", None, "Attach to this SDK TracerProvider instead of the global one."),
+    Option(
+        "metrics",
+        True,
+        "Record the GenAI client metrics (`gen_ai.client.*`) when a MeterProvider is available: `meter_provider`, "
+        "the global one, or one fluxloop-otel makes with an OTLP metric exporter when export is on.",
+        ("FLUXLOOP_METRICS",),
+        parse_bool,
+    ),
+    Option(
+        "blob_upload",
+        None,
+        "Hook `upload(data: bytes, mime_type) -> URI` for images/audio/files in messages longer than `max_content_chars`; "
+        "default: write them to `<offline_store_dir>/blobs/` (JSONL files on) and record their file URI; `False`: elide them.",
+    ),
+    Option("meter_provider", None, "Record GenAI metrics on this MeterProvider instead of the global one."),
+    Option(
+        "price_table",
+        None,
+        "Model prices for `llm.cost.*`: a JSON/YAML file, `genai-prices` (the maintained package, if installed), "
+        "a dict, or a list of those (comma-separated in the environment); unknown models get no cost.",
+        ("FLUXLOOP_PRICE_TABLE",),
+        str,
+    ),
 )
 
 #: FluxLoop SDK options accepted for source compatibility that have no effect here.
@@ -291,6 +314,10 @@ class Settings:
     recording_file: str | None = None
     flush_on_sigterm: bool = False
     tracer_provider: Any = None
+    metrics: bool = True
+    blob_upload: Any = None
+    meter_provider: Any = None
+    price_table: Any = None
     #: The GenAI content mode in force (``None``: the default, no mode named).
     content_mode: ContentMode | None = None
     #: Where each option's value came from: ``argument``, ``env NAME`` or ``default``.

@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -31,9 +32,13 @@ from fluxloop_otel.config.options import Settings, option_default, resolve_setti
 from fluxloop_otel.core import runtime
 from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
+from fluxloop_otel.export.metrics_guard import bounded
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
+from fluxloop_otel.telemetry.media import MediaPolicy, directory_upload
+from fluxloop_otel.telemetry.metrics import metrics_for
 from fluxloop_otel.telemetry.policy import ContentMode
+from fluxloop_otel.telemetry.pricing import pricing_from
 from fluxloop_otel.version import __version__
 
 logger = logging.getLogger("fluxloop_otel")
@@ -56,6 +61,9 @@ _lock = threading.RLock()
 _state = ConfigState()
 #: The fan-out processor fluxloop-otel added to each provider (the SDK cannot remove one).
 _fanouts: "weakref.WeakKeyDictionary[Any, FanOutSpanProcessor]" = weakref.WeakKeyDictionary()
+#: The MeterProvider fluxloop-otel made for OTLP metric export (GenAI metrics), and what it was made for.
+_own_meter_provider: Any = None
+_meter_key: tuple[Any, ...] | None = None
 
 
 def configure(
@@ -91,6 +99,10 @@ def configure(
     recording_file: str | None = None,
     flush_on_sigterm: bool | None = None,
     tracer_provider: TracerProvider | None = None,
+    metrics: bool | None = None,
+    blob_upload: Callable[[bytes, str | None], str | None] | bool | None = None,
+    meter_provider: Any = None,
+    price_table: Any = None,
     **sdk_options: Any,
 ) -> Settings:
     """Configure tracing. Every option is keyword-only; ``None`` (the default) means "from the
@@ -131,7 +143,13 @@ def force_flush(timeout: float = 30.0) -> bool:
     """Write/export everything ended so far; True when done within ``timeout`` seconds."""
     with _lock:
         fanouts = list(_fanouts.values())
-    return all(fanout.force_flush(int(timeout * 1000)) for fanout in fanouts)
+        meters = _own_meter_provider
+    started = time.monotonic()
+    done = all(fanout.force_flush(int(timeout * 1000)) for fanout in fanouts)
+    if meters is not None:  # the GenAI metrics: never longer than what is left of ``timeout``
+        left = timeout - (time.monotonic() - started)
+        done = bounded(lambda: meters.force_flush(int(left * 1000)), left) and done
+    return done
 
 
 def shutdown(timeout: float = 30.0) -> None:
@@ -139,12 +157,16 @@ def shutdown(timeout: float = 30.0) -> None:
 
     Traced calls made afterwards are pass-throughs until ``configure()`` is called again.
     """
-    global _state
+    global _state, _own_meter_provider, _meter_key
     with _lock:
         force_flush(timeout)
         for fanout in list(_fanouts.values()):
             fanout.replace(())
         _state = ConfigState(own_provider=_state.own_provider)
+        if _own_meter_provider is not None:  # its last metrics were exported by force_flush above
+            meters = _own_meter_provider
+            bounded(lambda: meters.shutdown(timeout_millis=timeout * 1000), min(timeout, 1.0))
+            _own_meter_provider = _meter_key = None
         runtime.install(runtime.Runtime(resolve_settings({"enabled": False}), None))
 
 
@@ -170,11 +192,16 @@ def _apply(settings: Settings, options: Mapping[str, Any]) -> None:
         _state = ConfigState(options=dict(options), own_provider=_state.own_provider)
         runtime.install(runtime.Runtime(settings, None))
         return
+    pricing = pricing_from(settings.price_table)
+    media = _media_policy(settings)
     provider, owned = _resolve_provider(settings)
+    metrics = metrics_for(_meter_provider(settings, options, owned)) if settings.metrics else None
     if provider is None:
         tracer = trace_api.get_tracer(TRACER_NAME, __version__)
         _state = ConfigState(options=dict(options), own_provider=_state.own_provider)
-        runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy)))
+        runtime.install(
+            runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy, metrics=metrics, pricing=pricing, media=media))
+        )
         return
     fanout = _fanout_for(provider)
     processors, jsonl_key, otlp_key = _processors(settings, options, fanout, owned)
@@ -186,7 +213,9 @@ def _apply(settings: Settings, options: Mapping[str, Any]) -> None:
         otlp_key=otlp_key,
     )
     tracer = provider.get_tracer(TRACER_NAME, __version__)
-    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy)))
+    runtime.install(
+        runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy, metrics=metrics, pricing=pricing, media=media))
+    )
     _activate_integrations(settings, provider)
     logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.as_dict().items() if k != "redact"})
     diagnostics.log_destinations(settings, fanout.processors)
@@ -217,6 +246,81 @@ def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
     if trace_api.get_tracer_provider() is not provider:  # someone else won the race
         return _resolve_provider(settings)
     return provider, True
+
+
+_exit_hook_registered = False
+
+
+def _register_exit_hook() -> None:
+    global _exit_hook_registered
+    import atexit
+
+    atexit.register(_flush_meters_at_exit)
+    _exit_hook_registered = True
+
+
+#: Interpreter exit waits at most this long for the GenAI metrics (the spans' exit budget is about 1 s).
+EXIT_METRICS_SECONDS = 0.25
+
+
+def _flush_meters_at_exit() -> None:
+    """Interpreter exit: the GenAI metrics since the last export, unless their backend is failing,
+    waiting at most :data:`EXIT_METRICS_SECONDS` (a backend that does not answer costs no more).
+
+    Over gRPC nothing is sent at exit: an export left in flight keeps gRPC's own exit cleanup
+    waiting for its retries (seconds); call ``force_flush()`` before a short gRPC program ends.
+    """
+    meters = _own_meter_provider
+    if meters is None or (_meter_key is not None and _meter_key[1] == "grpc"):
+        return
+    readers = getattr(meters, "_sdk_config", None)
+    exporters = [getattr(reader, "_exporter", None) for reader in getattr(readers, "metric_readers", ())]
+    if any(getattr(exporter, "failing", False) for exporter in exporters):
+        return
+    bounded(lambda: meters.force_flush(int(EXIT_METRICS_SECONDS * 1000)), EXIT_METRICS_SECONDS)
+
+
+def _media_policy(settings: Settings) -> MediaPolicy:
+    """Large blobs in messages: the user's hook, else files next to the JSONL ones, else elided."""
+    upload = settings.blob_upload
+    if upload is False:
+        upload = None
+    elif upload is None and settings.offline_store_enabled:
+        upload = directory_upload(settings.offline_store_dir, settings.file_mode)
+    elif upload is not None and not callable(upload):
+        raise TypeError("blob_upload must be a callable upload(data, mime_type) -> URI, or False")
+    return MediaPolicy(settings.max_content_chars, upload)
+
+
+def _meter_provider(settings: Settings, options: dict[str, Any], owned: bool) -> Any:
+    """Where the GenAI metrics go: ``meter_provider``, the global one if an SDK installed it, or
+    fluxloop-otel's own OTLP one when traces are exported (as for the OTLP span processor)."""
+    global _own_meter_provider, _meter_key
+    if settings.meter_provider is not None:
+        return settings.meter_provider
+    from opentelemetry import metrics as metrics_api
+
+    from fluxloop_otel.telemetry.metrics import usable
+
+    current = metrics_api.get_meter_provider()
+    if usable(current):
+        return current
+    if not (settings.otlp_endpoint and (options.get("otlp_endpoint") or owned)):
+        return None
+    key = (settings.otlp_endpoint, settings.otlp_protocol, repr(settings.otlp_headers))
+    if _own_meter_provider is None or key != _meter_key:
+        from fluxloop_otel.export.otlp import build_otlp_meter_provider
+
+        if _own_meter_provider is not None:
+            previous = _own_meter_provider
+            bounded(lambda: previous.shutdown(timeout_millis=1000), 1.0)
+        if not _exit_hook_registered:
+            _register_exit_hook()
+        _own_meter_provider = build_otlp_meter_provider(
+            settings.otlp_protocol, settings.otlp_endpoint, settings.otlp_headers, _resource(settings)
+        )
+        _meter_key = key
+    return _own_meter_provider
 
 
 def _resource(settings: Settings) -> Resource:
@@ -298,6 +402,21 @@ def _activate_integrations(settings: Settings, provider: Any) -> None:
         framework.apply(settings, provider)
 
 
+_NO_METRICS: Any = None
+
+
+def _metrics_provider(telemetry: Telemetry) -> Any:
+    """The MeterProvider behind ``telemetry``'s metrics; the API's no-op one when it records none."""
+    global _NO_METRICS
+    if telemetry.metrics is not None:
+        return telemetry.metrics.provider
+    if _NO_METRICS is None:
+        from opentelemetry import metrics as metrics_api
+
+        _NO_METRICS = metrics_api.NoOpMeterProvider()
+    return _NO_METRICS
+
+
 class Framework:
     """One framework instrumentor ``configure()`` drives, found through its entry point.
 
@@ -348,6 +467,9 @@ class Framework:
                 "tracer_provider": provider,
                 "capture_content": active.telemetry.capture_content,
                 "serializer": active.telemetry.serializer,
+                "meter_provider": _metrics_provider(active.telemetry),
+                "price_table": active.telemetry.pricing,
+                "blob_upload": active.telemetry.media.upload if active.telemetry.media is not None else False,
                 **self._extra(settings),
             }
             if instrumentor.is_instrumented_by_opentelemetry:

@@ -32,6 +32,7 @@ from fluxloop_otel.telemetry import (
     detach,
 )
 from fluxloop_otel.telemetry.attributes import model_attributes, usage_attributes
+from fluxloop_otel.telemetry.scores import record_score as _record_score
 
 _current_trace: contextvars.ContextVar["TraceContext | None"] = contextvars.ContextVar("fluxloop_otel_trace", default=None)
 _pushed: contextvars.ContextVar[tuple[tuple[Any, Any, Any], ...]] = contextvars.ContextVar("fluxloop_otel_pushed", default=())
@@ -198,11 +199,44 @@ def get_current_context() -> TraceContext:
     return TraceContext(span, metadata=metadata, tags=tags)
 
 
-def set_usage(input_tokens: int | None = None, output_tokens: int | None = None, total_tokens: int | None = None) -> None:
-    """Record token usage on the current observation (a ``@prompt`` call, typically)."""
-    usage = TokenUsage(input_tokens, output_tokens, total_tokens)
+def set_usage(
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+    total_tokens: int | None = None,
+    *,
+    cache_read_input_tokens: int | None = None,
+    cache_creation_input_tokens: int | None = None,
+    reasoning_output_tokens: int | None = None,
+) -> None:
+    """Record token usage on the current observation (a ``@prompt`` call, typically).
+
+    ``input_tokens`` includes the cached ones, ``output_tokens`` the reasoning ones (GenAI convention).
+    """
+    usage = TokenUsage(
+        input_tokens, output_tokens, total_tokens, cache_read_input_tokens, cache_creation_input_tokens, reasoning_output_tokens
+    )
     if usage:
         trace_api.get_current_span().set_attributes(usage_attributes(usage))
+
+
+def record_score(
+    name: str,
+    value: float | None = None,
+    *,
+    label: str | None = None,
+    explanation: str | None = None,
+    trace_id: Any = None,
+    span_id: Any = None,
+) -> bool:
+    """An evaluation verdict (GenAI ``gen_ai.evaluation.result`` event) on the current span, or on
+    the trace ``trace_id`` (a FluxLoop trace UUID) under ``span_id`` (default: its root).
+
+    See :mod:`fluxloop_otel.telemetry.scores`. Returns whether it was recorded.
+    """
+    rt = _runtime.get()
+    if not rt.enabled:
+        return False
+    return _record_score(rt.telemetry, name, value, label=label, explanation=explanation, trace_id=trace_id, span_id=span_id)
 
 
 def set_model(model: str, provider: str | None = None) -> None:

@@ -200,6 +200,9 @@ def _fill_generation(record: LLMInvocation, bound: Mapping[str, Any]) -> None:
         record.messages = messages
     elif isinstance(bound.get("prompt"), str):
         record.messages = bound["prompt"]
+    tools = bound.get("tools")
+    if isinstance(tools, (list, tuple)) and tools:
+        record.tool_definitions = tools
 
 
 def _fill_retrieval(record: RetrievalInvocation, bound: Mapping[str, Any]) -> None:

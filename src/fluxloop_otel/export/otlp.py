@@ -56,6 +56,56 @@ def guarded_batch_processor(exporter: SpanExporter, capture_content: bool = True
     return GuardedBatchSpanProcessor(GuardedExporter(exporter), **options)
 
 
+HTTP_METRICS_PATH = "/v1/metrics"
+
+
+def http_metrics_url(endpoint: str) -> str:
+    """The metrics URL beside a traces endpoint (``.../v1/traces`` -> ``.../v1/metrics``, none -> ``/v1/metrics``)."""
+    parts = urlsplit(endpoint)
+    if parts.path in ("", "/"):
+        return endpoint.rstrip("/") + HTTP_METRICS_PATH
+    if parts.path.endswith(HTTP_TRACES_PATH):
+        return endpoint[: endpoint.rindex(HTTP_TRACES_PATH)] + HTTP_METRICS_PATH
+    return endpoint
+
+
+def build_otlp_meter_provider(
+    protocol: str, endpoint: str | None, headers: Mapping[str, str] | None, resource: Any = None
+) -> Any:
+    """An SDK MeterProvider exporting to the OTLP ``endpoint`` (the traces endpoint; for the GenAI metrics).
+
+    ``OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`` wins when set (the exporter reads it); otherwise the
+    metrics go where the traces go. Temporality, interval and headers follow the ``OTEL_*`` variables.
+    """
+    import os
+
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    if os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"):
+        endpoint = None
+    headers = headers or None
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+            OTLPMetricExporter as GrpcMetricExporter,
+        )
+
+        exporter: Any = GrpcMetricExporter(endpoint=endpoint, headers=dict(headers) if headers else None)
+    else:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+            OTLPMetricExporter as HttpMetricExporter,
+        )
+
+        exporter = HttpMetricExporter(endpoint=http_metrics_url(endpoint) if endpoint else None, headers=headers)
+    from fluxloop_otel.export.metrics_guard import GuardedMetricExporter
+
+    reader = PeriodicExportingMetricReader(GuardedMetricExporter(exporter))
+    # shutdown_on_exit=False: interpreter exit must not wait on a hanging backend (configure() flushes it, bounded)
+    if resource is not None:
+        return MeterProvider(metric_readers=[reader], resource=resource, shutdown_on_exit=False)
+    return MeterProvider(metric_readers=[reader], shutdown_on_exit=False)
+
+
 def build_otlp_processor(
     protocol: str, endpoint: str | None, headers: Mapping[str, str] | None, capture_content: bool
 ) -> GuardedBatchSpanProcessor:

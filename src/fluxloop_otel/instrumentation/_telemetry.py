@@ -7,7 +7,13 @@ Options (all optional, as contrib instrumentors take them):
   ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` / ``FLUXLOOP_CAPTURE_CONTENT``
   setting, as ``configure()`` reads it);
 * ``serializer``: a ready :class:`~fluxloop_otel.serialization.Serializer`, or its parts
-  ``max_content_chars``, ``mask_secrets``, ``secret_keys``, ``redact`` (defaults as ``configure()``'s).
+  ``max_content_chars``, ``mask_secrets``, ``secret_keys``, ``redact`` (defaults as ``configure()``'s);
+* ``meter_provider``: where the GenAI client metrics go (default: the global MeterProvider;
+  none are recorded while only the API's no-op provider is installed);
+* ``price_table``: model prices for ``llm.cost.*`` (see :mod:`fluxloop_otel.telemetry.pricing`;
+  default: ``FLUXLOOP_PRICE_TABLE``, else no cost);
+* ``blob_upload``: ``upload(data, mime_type) -> URI`` for images/audio/files in messages longer
+  than the content cap (default: none, they are elided; see :mod:`fluxloop_otel.telemetry.media`).
 
 An instrumentor never configures fluxloop-otel, installs a provider or writes files.
 """
@@ -22,6 +28,9 @@ from fluxloop_otel.config.options import option_default, setting_from_environmen
 from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import Telemetry
+from fluxloop_otel.telemetry.media import MediaPolicy
+from fluxloop_otel.telemetry.metrics import metrics_for
+from fluxloop_otel.telemetry.pricing import pricing_from
 from fluxloop_otel.version import __version__
 
 #: ``instrument()`` options every fluxloop-otel instrumentor understands.
@@ -33,6 +42,9 @@ TELEMETRY_OPTIONS = (
     "mask_secrets",
     "secret_keys",
     "redact",
+    "meter_provider",
+    "price_table",
+    "blob_upload",
 )
 
 
@@ -55,4 +67,14 @@ def telemetry_from(options: Mapping[str, Any], scope: str) -> Telemetry:
     capture = options.get("capture_content")
     if capture is None:
         capture = setting_from_environment("capture_content")
-    return Telemetry(tracer, serializer_from(options), bool(capture))
+    price_table = options["price_table"] if "price_table" in options else setting_from_environment("price_table")
+    serializer = serializer_from(options)
+    upload = options.get("blob_upload") or None
+    return Telemetry(
+        tracer,
+        serializer,
+        bool(capture),
+        metrics=metrics_for(options.get("meter_provider")),
+        pricing=pricing_from(price_table),
+        media=MediaPolicy(serializer.max_chars, upload),
+    )

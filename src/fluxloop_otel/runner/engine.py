@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import fluxloop_otel
+from fluxloop_otel.export.fluxloop.records import total_cost
 from fluxloop_otel.runner.config import RunnerConfig
 from fluxloop_otel.runner.errors import ConfigError
 from fluxloop_otel.runner.guards import Guards
@@ -123,6 +124,7 @@ class Experiment:
         text = to_text(override if override is not None else value)
         result.output, result.output_truncated = self.guards.limit_output(text)
         result.token_usage = token_usage(observations)
+        result.cost = total_cost(observations)
         return result
 
     def _observations(self, trace_id: str) -> list[dict[str, Any]]:

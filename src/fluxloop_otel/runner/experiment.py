@@ -149,6 +149,7 @@ def _summary(result: ExperimentResult, config: dict[str, Any]) -> dict[str, Any]
             "p50_duration_ms": p50,
             "p95_duration_ms": p95,
             "token_usage": result.token_totals,
+            **({"cost_usd": result.cost_total} if result.cost_total is not None else {}),
         },
         # `fluxloop status experiments` (0.3.0) reads these three at the top level.
         "total_runs": len(result.runs),

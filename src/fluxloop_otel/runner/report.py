@@ -16,6 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from fluxloop_otel.export.fluxloop.records import format_cost
 from fluxloop_otel.runner.results import ExperimentResult, RunResult
 
 MAX_LISTED_FAILURES = 5
@@ -83,6 +84,10 @@ def summary_table(result: ExperimentResult) -> Table:
         "tokens (prompt / completion / total)",
         " / ".join(_count(tokens[key]) for key in ("prompt_tokens", "completion_tokens", "total_tokens")),
     )
+    cost = result.cost_total
+    if cost is not None:
+        runs = len([run for run in result.successful if run.cost is not None])
+        table.add_row("cost (total / per trace)", f"{format_cost(cost)} / {format_cost(cost / runs)}")
     table.add_row("wall time", f"{result.duration_seconds:.2f} s")
     return table
 

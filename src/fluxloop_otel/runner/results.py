@@ -28,6 +28,8 @@ class RunResult:
     output_truncated: bool = False
     #: ``input`` holds the first ``input_char_limit`` characters only (the target got all of it).
     input_truncated: bool = False
+    #: Summed ``llm.cost.total`` of the run's generations (USD), when a price table priced them.
+    cost: float | None = None
 
 
 @dataclass
@@ -67,6 +69,13 @@ class ExperimentResult:
             for key in USAGE_KEYS:
                 totals[key] += (run.token_usage or {}).get(key, 0.0)
         return totals
+
+
+    @property
+    def cost_total(self) -> float | None:
+        """Summed cost (USD) of the successful runs; None when no run was priced."""
+        costs = [run.cost for run in self.successful if run.cost is not None]
+        return sum(costs) if costs else None
 
 
 def percentile(values: Sequence[float], percent: float) -> float | None:

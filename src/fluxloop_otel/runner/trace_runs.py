@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from fluxloop_otel.export.fluxloop.records import record_cost
 from fluxloop_otel.runner.engine import to_text
 from fluxloop_otel.runner.experiment import write_experiment
 from fluxloop_otel.runner.observations import FINAL_RESPONSE_NAME, token_usage
@@ -59,6 +60,7 @@ class _TraceRun:
     usage_records: list[dict[str, Any]] = field(default_factory=list)
     first_start: str | None = None
     last_end: str | None = None
+    cost: float | None = None
 
 
 def _root_rank(record: Mapping[str, Any]) -> int:
@@ -124,6 +126,9 @@ class RunCollector:
             run.error = None if record.get("error") is None else str(record["error"])
         if _may_carry_usage(record) and token_usage([record]) is not None:
             run.usage_records.append(_usage_part(record))
+        cost = record_cost(record)
+        if cost is not None:
+            run.cost = (run.cost or 0.0) + cost
 
     def time_span_seconds(self) -> float:
         """Seconds from the first start to the last end over all traces."""
@@ -157,6 +162,7 @@ class RunCollector:
             output=run.final_text if run.final_text is not None else run.output_text,
             error=None if error is None else str(error),
             token_usage=token_usage(run.usage_records),
+            cost=run.cost,
         )
 
 

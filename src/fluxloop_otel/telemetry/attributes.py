@@ -15,6 +15,8 @@ from fluxloop_otel.semconv.observation_types import ObservationType, TypeSpec, s
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry import documents as D
 from fluxloop_otel.telemetry import messages as M
+from fluxloop_otel.telemetry.media import MediaPolicy
+from fluxloop_otel.telemetry.pricing import Pricing
 from fluxloop_otel.telemetry.records import (
     UNSET,
     AgentInvocation,
@@ -48,8 +50,18 @@ def _put_value(attributes: dict[str, Any], value_key: str, mime_key: str, text: 
 
 
 def usage_attributes(usage: TokenUsage) -> dict[str, int]:
-    """GenAI and OpenInference token-count attributes."""
+    """GenAI and OpenInference token-count attributes (with cache and reasoning details)."""
     attributes: dict[str, int] = {}
+    if usage.has_details:
+        if usage.cache_read_input_tokens is not None:
+            attributes[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read_input_tokens
+            attributes[A.LLM_TOKEN_COUNT_PROMPT_CACHE_READ] = usage.cache_read_input_tokens
+        if usage.cache_creation_input_tokens is not None:
+            attributes[A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_creation_input_tokens
+            attributes[A.LLM_TOKEN_COUNT_PROMPT_CACHE_WRITE] = usage.cache_creation_input_tokens
+        if usage.reasoning_output_tokens is not None:
+            attributes[A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_output_tokens
+            attributes[A.LLM_TOKEN_COUNT_COMPLETION_REASONING] = usage.reasoning_output_tokens
     if usage.input_tokens is not None:
         attributes[A.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
         attributes[A.LLM_TOKEN_COUNT_PROMPT] = usage.input_tokens
@@ -181,6 +193,20 @@ def _build_static(inv: Invocation) -> tuple[str, dict[str, Any]]:
 
 
 # -- start ------------------------------------------------------------------------------------------
+_STATE_KEYS = {"input": (A.INPUT_VALUE, A.INPUT_MIME_TYPE, A.FLUXLOOP_INPUT_STATE), "output": (A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, A.FLUXLOOP_OUTPUT_STATE)}
+
+
+def _conversation_value(value: Any, read: Any, attributes: dict[str, Any], serializer: Serializer, field: str) -> None:
+    """An agent's conversation state: the message that matters as text (what Phoenix and others show
+    as the agent's input/output), the whole state beside it (what the FluxLoop record keeps)."""
+    text = read(value)
+    if text is None:
+        return
+    value_key, mime_key, state_key = _STATE_KEYS[field]
+    attributes[value_key] = serializer.text(text if type(text) is str else str(text))
+    attributes[mime_key] = A.MIME_TEXT
+    attributes[state_key] = serializer.dumps(value, field)
+
 def context_attributes(inv: Invocation, serializer: Serializer) -> dict[str, Any]:
     """Metadata, tags, session, user and level of a record (what any kind may carry)."""
     attributes: dict[str, Any] = {}
@@ -198,8 +224,10 @@ def context_attributes(inv: Invocation, serializer: Serializer) -> dict[str, Any
     return attributes
 
 
-def start_attributes(inv: Invocation, static_attributes: Mapping[str, Any], serializer: Serializer, capture: bool) -> dict[str, Any]:
-    """Everything known when the work starts."""
+def start_attributes(
+    inv: Invocation, static_attributes: Mapping[str, Any], serializer: Serializer, capture: bool, media: MediaPolicy | None = None
+) -> dict[str, Any]:
+    """Everything known when the work starts (``media``: what becomes of large images, audio, files)."""
     attributes = dict(static_attributes)
     capture = capture and inv.record_input
     if inv.metadata or inv.tags or inv.session_id or inv.user_id or inv.level:
@@ -208,11 +236,13 @@ def start_attributes(inv: Invocation, static_attributes: Mapping[str, Any], seri
         attributes.update(inv.attributes)
     kind = type(inv)
     if kind is LLMInvocation:
-        _llm_start(inv, attributes, serializer, capture)  # type: ignore[arg-type]
+        _llm_start(inv, attributes, serializer, capture, media)  # type: ignore[arg-type]
     elif kind is RetrievalInvocation:
         _retrieval_start(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     elif kind is WorkflowInvocation and inv.external:  # type: ignore[attr-defined]
         attributes[A.FLUXLOOP_TRACE_EXTERNAL] = True
+    if capture and kind is AgentInvocation and type(inv.input) is dict and "messages" in inv.input:
+        _conversation_value(inv.input, M.last_user_text, attributes, serializer, "input")
     if capture and inv.input is not UNSET and A.INPUT_VALUE not in attributes:
         text, mime = encode_value(inv.input, serializer, "input")
         _put_value(attributes, A.INPUT_VALUE, A.INPUT_MIME_TYPE, text, mime)
@@ -223,19 +253,29 @@ def start_attributes(inv: Invocation, static_attributes: Mapping[str, Any], seri
     return attributes
 
 
-def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:
+def _media(media: MediaPolicy | None, serializer: Serializer) -> MediaPolicy:
+    return media if media is not None else MediaPolicy(serializer.max_chars)
+
+
+def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool, media: MediaPolicy | None) -> None:
     if inv.parameters:
         attributes.update(parameter_attributes(inv.parameters, serializer))
     if inv.stream:
         attributes[A.GEN_AI_REQUEST_STREAM] = True
-    if capture and inv.tool_definitions:
-        attributes.update(tool_definition_attributes(inv.tool_definitions, serializer))
-    if capture and inv.messages is not UNSET and inv.messages is not None:
-        text = serializer.dumps(M.genai_messages(inv.messages), "input")
+    if not capture:
+        return
+    if inv.messages is not UNSET and inv.messages is not None:
+        rendered = _media(media, serializer).apply(M.genai_messages(inv.messages))
+        system, messages = M.split_system(rendered)
+        if system:
+            attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = serializer.dumps(system, "input")
+        text = serializer.dumps(messages, "input")
         attributes[A.GEN_AI_INPUT_MESSAGES] = text
-        if inv.input is UNSET:  # the messages are the input
-            attributes[A.INPUT_VALUE] = text
+        if inv.input is UNSET:  # the messages are the input (system instructions included, as sent)
+            attributes[A.INPUT_VALUE] = serializer.dumps(rendered, "input") if system else text
             attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
+    if inv.tool_definitions:
+        attributes.update(tool_definition_attributes(inv.tool_definitions, serializer))
 
 
 def _retrieval_start(inv: RetrievalInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:
@@ -261,7 +301,7 @@ def failure_attributes(inv: Invocation) -> dict[str, Any]:
     return attributes
 
 
-def end_attributes(inv: Invocation, serializer: Serializer, capture: bool) -> dict[str, Any]:
+def end_attributes(inv: Invocation, serializer: Serializer, capture: bool, media: MediaPolicy | None = None) -> dict[str, Any]:
     """Everything known when the work ends (output, usage, documents...)."""
     attributes: dict[str, Any] = {}
     if inv.chunks is not None:
@@ -272,13 +312,15 @@ def end_attributes(inv: Invocation, serializer: Serializer, capture: bool) -> di
     capture = capture and inv.record_output
     kind = type(inv)
     if kind is LLMInvocation:
-        _llm_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
+        _llm_end(inv, attributes, serializer, capture, media)  # type: ignore[arg-type]
     elif kind is RetrievalInvocation:
         _retrieval_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     elif kind is EmbeddingInvocation:
         _embedding_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     elif kind is ToolCall:
         _tool_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
+    if capture and kind is AgentInvocation and type(inv.output) is dict and "messages" in inv.output:
+        _conversation_value(inv.output, M.final_answer_text, attributes, serializer, "output")
     if capture and inv.output is not UNSET and inv.output is not None and A.OUTPUT_VALUE not in attributes:
         text, mime = encode_value(inv.output, serializer, "output")
         _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
@@ -301,7 +343,7 @@ def _tool_end(inv: ToolCall, attributes: dict[str, Any], serializer: Serializer,
         _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
 
 
-def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:
+def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool, media: MediaPolicy | None) -> None:
     response = inv.response
     outputs = inv.output_messages
     if outputs is None and response is not UNSET and response is not None and not isinstance(response, str):
@@ -310,7 +352,7 @@ def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seriali
         first = outputs[0] if outputs else None
     usage = inv.usage
     if usage is None and inv.read_usage and first is not None:
-        usage = extract_usage(first)
+        usage = inv.usage = extract_usage(first)  # kept on the record for cost and metrics
     if usage:
         attributes.update(usage_attributes(usage))
     model = inv.response_model or (extract_response_model(first) if first is not None else None)
@@ -337,7 +379,7 @@ def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seriali
     if not capture:
         return
     if outputs:
-        rendered = [M.output_message(message, reason) for message, reason in zip(outputs, per_output)]
+        rendered = _media(media, serializer).apply([M.output_message(message, reason) for message, reason in zip(outputs, per_output)])
         text = serializer.dumps(rendered, "output")
         attributes[A.GEN_AI_OUTPUT_MESSAGES] = text
         single = M.reply_text(outputs[0]) if len(outputs) == 1 and not M.tool_calls(outputs[0]) else None
@@ -357,6 +399,47 @@ def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seriali
     if inv.output is UNSET:
         text, mime = encode_value(response, serializer, "output")
         _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
+
+
+def usage_from_attributes(attributes: Mapping[str, Any] | None) -> TokenUsage | None:
+    """The inverse of :func:`usage_attributes` (usage set on a span by ``set_usage()``)."""
+    if not attributes:
+        return None
+    usage = TokenUsage(
+        attributes.get(A.GEN_AI_USAGE_INPUT_TOKENS),
+        attributes.get(A.GEN_AI_USAGE_OUTPUT_TOKENS),
+        attributes.get(A.LLM_TOKEN_COUNT_TOTAL),
+        attributes.get(A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+        attributes.get(A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+        attributes.get(A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+    )
+    return usage or None
+
+
+def cost_attributes(
+    pricing: Pricing, inv: LLMInvocation, end: Mapping[str, Any], span_attributes: Mapping[str, Any] | None = None
+) -> dict[str, float]:
+    """OpenInference ``llm.cost.prompt``/``completion``/``total`` (USD) of a generation, when its model is priced.
+
+    The model is the one the response named (what was billed), else the requested one; the
+    usage is the record's, else what ``set_usage()`` put on the span.
+    """
+    usage = inv.usage or usage_from_attributes(span_attributes)
+    if not usage:
+        return {}
+    attributes = span_attributes or inv.attributes
+    model = (
+        end.get(A.GEN_AI_RESPONSE_MODEL)
+        or inv.request_model
+        or (attributes.get(A.GEN_AI_REQUEST_MODEL) if attributes else None)
+    )
+    provider = inv.provider or (attributes.get(A.GEN_AI_PROVIDER_NAME) if attributes else None)
+    cost = pricing.cost(model, provider, usage)
+    if cost is None and model != inv.request_model and inv.request_model:
+        cost = pricing.cost(inv.request_model, provider, usage)
+    if cost is None:
+        return {}
+    return {A.LLM_COST_PROMPT: cost.prompt, A.LLM_COST_COMPLETION: cost.completion, A.LLM_COST_TOTAL: cost.total}
 
 
 def _retrieval_end(inv: RetrievalInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:

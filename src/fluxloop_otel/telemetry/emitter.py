@@ -10,6 +10,8 @@ A ``Telemetry`` is built from what an instrumentation is given (a tracer, a seri
 switch); it never reads global fluxloop-otel state, installs a provider or writes files.
 
 Hot path: one attribute dict at start and one at end, content serialized once, no I/O.
+Metrics (:mod:`.metrics`) and cost (:mod:`.pricing`) are recorded on stop/fail only when the
+emitter was given a MeterProvider / a price table; without them they cost one ``is None`` test.
 """
 
 from __future__ import annotations
@@ -26,13 +28,30 @@ from fluxloop_otel.semconv.ids import trace_uuid
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry import attributes as attrs
 from fluxloop_otel.telemetry.errors import record_error
+from fluxloop_otel.telemetry.media import MediaPolicy
+from fluxloop_otel.telemetry.metrics import GenAIMetrics
 from fluxloop_otel.telemetry.policy import NOTHING, ContentPolicy
-from fluxloop_otel.telemetry.records import AgentInvocation, EventRecord, Invocation, WorkflowInvocation
+from fluxloop_otel.telemetry.pricing import Pricing
+from fluxloop_otel.telemetry.records import (
+    AgentInvocation,
+    EmbeddingInvocation,
+    EventRecord,
+    Invocation,
+    LLMInvocation,
+    RetrievalInvocation,
+    WorkflowInvocation,
+)
 from fluxloop_otel.telemetry.roots import RootStarter
 from fluxloop_otel.telemetry.usage import TokenUsage
 
 #: The instrumentation scope of every fluxloop-otel span.
 TRACER_NAME = "fluxloop_otel"
+
+#: Calls to a model or a data store are CLIENT spans (GenAI convention; Jaeger and Tempo key on the
+#: span kind); tools, agents, steps run in process: INTERNAL.
+_CLIENT_RECORDS = frozenset({LLMInvocation, EmbeddingInvocation, RetrievalInvocation})
+_CLIENT = trace_api.SpanKind.CLIENT
+_INTERNAL = trace_api.SpanKind.INTERNAL
 
 
 class Telemetry:
@@ -41,9 +60,13 @@ class Telemetry:
     ``policy`` says where content (inputs, outputs, messages, tool arguments and results,
     documents) goes; ``capture_content`` alone is the short form of "record it or not".
     ``serializer`` masks, caps and redacts what is recorded.
+    ``metrics`` (:func:`~fluxloop_otel.telemetry.metrics.metrics_for`) records the GenAI client
+    metrics of every ended operation; ``pricing`` (:func:`~fluxloop_otel.telemetry.pricing.pricing_from`)
+    puts ``llm.cost.*`` on generation spans; ``media`` (:class:`~fluxloop_otel.telemetry.media.MediaPolicy`)
+    uploads or elides large blobs in messages.
     """
 
-    __slots__ = ("tracer", "serializer", "policy", "capture_content", "_roots")
+    __slots__ = ("tracer", "serializer", "policy", "capture_content", "metrics", "pricing", "media", "_roots")
 
     def __init__(
         self,
@@ -51,12 +74,20 @@ class Telemetry:
         serializer: Serializer | None = None,
         capture_content: bool = True,
         policy: ContentPolicy | None = None,
+        *,
+        metrics: GenAIMetrics | None = None,
+        pricing: Pricing | None = None,
+        media: MediaPolicy | None = None,
     ) -> None:
         self.tracer = tracer
         self.serializer = serializer if serializer is not None else Serializer()
         self.policy = policy if policy is not None else (ContentPolicy() if capture_content else NOTHING)
         #: Whether content is recorded at all (read on every call: a plain attribute).
         self.capture_content = self.policy.record
+        self.metrics = metrics
+        self.pricing = pricing
+        #: Large images/audio/files in messages: the cap and the upload hook (default: the content cap, no upload).
+        self.media = media
         self._roots: RootStarter | None = None
 
     # -- spans ------------------------------------------------------------------------------------
@@ -67,10 +98,11 @@ class Telemetry:
         them (decorators compute them once per function).
         """
         name, fixed = static if static is not None else attrs.static(inv)
-        attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content)
+        attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content, self.media)
         span = self.tracer.start_span(
             name,
             context=context if context is not None else inv.parent,
+            kind=_CLIENT if type(inv) in _CLIENT_RECORDS else _INTERNAL,
             attributes=attributes,
             links=inv.links or None,
             start_time=inv.start_time_ns,
@@ -88,15 +120,19 @@ class Telemetry:
         if span is None:
             return
         try:
-            attributes = attrs.end_attributes(inv, self.serializer, self.capture_content)
+            attributes = attrs.end_attributes(inv, self.serializer, self.capture_content, self.media)
             if end_reason:
                 attributes[A.FLUXLOOP_STREAM_END_REASON] = end_reason
+            if self.pricing is not None and type(inv) is LLMInvocation:
+                attributes.update(attrs.cost_attributes(self.pricing, inv, attributes, getattr(span, "attributes", None)))
             if attributes:
                 span.set_attributes(attributes)
             if inv.error_message:
                 span.set_status(trace_api.Status(trace_api.StatusCode.ERROR, inv.error_message))
         finally:
             span.end(end_time=inv.end_time_ns)
+            if self.metrics is not None:
+                self._measure(inv, span, None)
 
     def fail(self, inv: Invocation, error: BaseException) -> None:
         """Record ``error`` on ``inv`` (status, ``error.type``, exception event) and end its span."""
@@ -110,6 +146,14 @@ class Telemetry:
             record_error(span, error, self.serializer)
         finally:
             span.end(end_time=inv.end_time_ns)
+            if self.metrics is not None:
+                self._measure(inv, span, type(error).__qualname__)
+
+    def _measure(self, inv: Invocation, span: trace_api.Span, error_type: str | None) -> None:
+        try:
+            self.metrics.record(inv, span, error_type)  # type: ignore[union-attr]
+        except Exception:  # a metrics failure never reaches the traced code
+            pass
 
     def note(self, inv: Invocation, name: str, attributes: Mapping[str, Any] | None = None) -> None:
         """A span event on a running record (e.g. a LangGraph interrupt)."""
@@ -161,7 +205,7 @@ class Telemetry:
         if roots is None:
             roots = self._roots = RootStarter(self.tracer)
         name, fixed = attrs.static(inv)
-        attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content)
+        attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content, self.media)
         trace_id = inv.trace_id if inv.trace_id is not None else roots.new_trace_id()
         attributes[A.FLUXLOOP_TRACE_ID] = trace_uuid(trace_id)
         span, _ = roots.start(name, trace_id, attributes, links=inv.links or None, start_time=inv.start_time_ns)

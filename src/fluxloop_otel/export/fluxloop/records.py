@@ -38,6 +38,14 @@ _OPERATION_TO_TYPE = {
 _NAME_ATTRIBUTES = {"agent": A.GEN_AI_AGENT_NAME, "tool": A.GEN_AI_TOOL_NAME}
 _MODEL_TYPES = frozenset({"generation", "embedding"})
 
+#: Token-count details and costs kept in a generation's ``metadata`` (``usage_details``, ``cost``).
+_USAGE_DETAILS = (
+    ("cache_read_input_tokens", A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+    ("cache_creation_input_tokens", A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+    ("reasoning_output_tokens", A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+)
+_COSTS = (("prompt", A.LLM_COST_PROMPT), ("completion", A.LLM_COST_COMPLETION), ("total", A.LLM_COST_TOTAL))
+
 STATUS_UNSET, STATUS_OK, STATUS_ERROR = "UNSET", "OK", "ERROR"
 
 
@@ -166,9 +174,13 @@ def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str
         "start_time": iso_timestamp(span.start_time_ns),
         "end_time": iso_timestamp(span.end_time_ns),
     }
-    if A.INPUT_VALUE in attributes:
+    if A.FLUXLOOP_INPUT_STATE in attributes:  # the whole state; input.value shows its last user message
+        record["input"] = _decode(attributes[A.FLUXLOOP_INPUT_STATE], A.MIME_JSON)
+    elif A.INPUT_VALUE in attributes:
         record["input"] = _decode(attributes[A.INPUT_VALUE], attributes.get(A.INPUT_MIME_TYPE))
-    if A.OUTPUT_VALUE in attributes:
+    if A.FLUXLOOP_OUTPUT_STATE in attributes:
+        record["output"] = _decode(attributes[A.FLUXLOOP_OUTPUT_STATE], A.MIME_JSON)
+    elif A.OUTPUT_VALUE in attributes:
         record["output"] = _decode(attributes[A.OUTPUT_VALUE], attributes.get(A.OUTPUT_MIME_TYPE))
     metadata = _json_object(attributes.get(A.METADATA))
     description = attributes.get(A.GEN_AI_TOOL_DESCRIPTION)
@@ -214,11 +226,38 @@ def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str
             record["completion_tokens"] = completion
         if total is not None:
             record["total_tokens"] = total
+        details = {key: value for key, attribute in _USAGE_DETAILS if (value := _int(attributes.get(attribute))) is not None}
+        if details:  # metadata: the CLI reads prompt/completion/total from the record itself only
+            metadata.setdefault("usage_details", details)
+        cost = {key: value for key, attribute in _COSTS if isinstance(value := attributes.get(attribute), (int, float))}
+        if cost:
+            metadata.setdefault("cost", {**cost, "currency": "USD"})
     parent = span.parent_span_id
     if parent is not None and parent != workflow_root_span_id(span.trace_id):
         record["parent_observation_id"] = observation_uuid(span.trace_id, parent)
     record["trace_id"] = trace_uuid(span.trace_id)
     return record
+
+
+def record_cost(record: Mapping[str, Any]) -> float | None:
+    """The cost (USD) an observation record carries in ``metadata.cost.total``, if any."""
+    metadata = record.get("metadata")
+    cost = metadata.get("cost") if isinstance(metadata, Mapping) else None
+    total = cost.get("total") if isinstance(cost, Mapping) else None
+    return float(total) if isinstance(total, (int, float)) and not isinstance(total, bool) else None
+
+
+def total_cost(records: Any) -> float | None:
+    """The summed cost of observation records; None when none carries one (no price table, unknown models)."""
+    costs = [cost for record in records if isinstance(record, Mapping) and (cost := record_cost(record)) is not None]
+    return sum(costs) if costs else None
+
+
+def format_cost(usd: float) -> str:
+    """USD with enough digits for a single cheap call ($0.000125) and cents for large sums."""
+    if usd >= 1:
+        return f"${usd:,.2f}"
+    return f"${usd:.6f}".rstrip("0").rstrip(".") if usd else "$0"
 
 
 def trace_record(span: SpanView) -> dict[str, Any] | None:

@@ -111,25 +111,33 @@ def start_record(kind: int, name: str, inputs: Any, tags: Sequence[str] | None, 
     fields = run_fields(tags, metadata)
     session = fields.session_id
     record: Invocation
+    run_metadata: dict[str, Any] | None = None  # OpenInference ``metadata``: Phoenix's Metadata card
     if kind == AGENT:
         record = AgentInvocation(name)
         session = session or session_id(metadata)
+        run_metadata = {"agent_name": name}
+        if session:
+            run_metadata["thread_id"] = session
     else:
         record = StepInvocation(name)
         if kind == NODE and metadata:
             node_attributes: dict[str, Any] = {}
+            run_metadata = {}
             node = metadata.get("langgraph_node")
             if isinstance(node, str):
-                node_attributes[A.LANGGRAPH_NODE] = node
+                node_attributes[A.LANGGRAPH_NODE] = run_metadata["langgraph_node"] = node
             step = metadata.get("langgraph_step")
             if type(step) is int:
-                node_attributes[A.LANGGRAPH_STEP] = step
+                node_attributes[A.LANGGRAPH_STEP] = run_metadata["langgraph_step"] = step
             hook = middleware_hook(name, metadata)
             if hook is not None:
                 node_attributes[A.LANGCHAIN_MIDDLEWARE_NAME], node_attributes[A.LANGCHAIN_MIDDLEWARE_HOOK] = hook
+            thread = session or session_id(metadata)
+            if thread:
+                run_metadata["thread_id"] = thread
             record.attributes = node_attributes or None
     record.tags = fields.tags
-    record.metadata = fields.metadata
+    record.metadata = {**run_metadata, **fields.metadata} if run_metadata and fields.metadata else (run_metadata or fields.metadata)
     record.session_id = session
     record.user_id = fields.user_id
     if not is_placeholder(inputs):

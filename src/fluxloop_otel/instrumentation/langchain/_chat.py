@@ -96,10 +96,10 @@ def start_record(
 def _usage(message: AIMessage | None, llm_output: Any) -> TokenUsage | None:
     """``usage_metadata`` of the message, else the provider's ``token_usage`` / ``usage``."""
     if message is not None:
-        counts = message.usage_metadata  # LangChain's own dict: read it directly
+        counts = message.usage_metadata
         usage: TokenUsage | None
         if counts:
-            usage = TokenUsage(counts.get("input_tokens"), counts.get("output_tokens"), counts.get("total_tokens"))
+            usage = usage_from_counts(counts)  # with input_token_details / output_token_details
             if usage:
                 return usage
         metadata = message.response_metadata
