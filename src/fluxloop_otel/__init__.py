@@ -18,6 +18,7 @@ from fluxloop_otel.config.setup import configure, current_settings, force_flush,
 from fluxloop_otel.core.context import TraceContext, event, get_current_context, set_model, set_usage
 from fluxloop_otel.core.decorators import agent, embedding, observe, prompt, retrieval, tool, trace
 from fluxloop_otel.core.instrument import instrument
+from fluxloop_otel.core.scope import suppress_tracing, using_attributes, using_metadata, using_session, using_tags, using_user
 from fluxloop_otel.core.observation import ObservationData
 from fluxloop_otel.telemetry.usage import TokenUsage
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
@@ -54,7 +55,13 @@ __all__ = [
     "set_usage",
     "shutdown",
     "tool",
+    "suppress_tracing",
     "trace",
+    "using_attributes",
+    "using_metadata",
+    "using_session",
+    "using_tags",
+    "using_user",
 ]
 
 # Spans made inside a FluxLoop SDK instrument() block (fluxloop run experiment) join its trace.

@@ -26,6 +26,7 @@ from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
+from fluxloop_otel.telemetry.scope import ScopeSpanProcessor
 from fluxloop_otel.version import __version__
 
 logger = logging.getLogger("fluxloop_otel")
@@ -178,7 +179,8 @@ def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanP
     """The JSONL and OTLP processors for ``settings``, reusing current ones when unchanged."""
     global _jsonl_key, _otlp_key
     existing = {type(p).__name__: p for p in fanout.processors}
-    processors: list[SpanProcessor] = []
+    # Session, user, metadata and tags of using_*() / instrument() / thread ids on every span.
+    processors: list[SpanProcessor] = [existing.get("ScopeSpanProcessor") or ScopeSpanProcessor()]
     if settings.offline_store_enabled:
         import os
 

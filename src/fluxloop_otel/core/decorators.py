@@ -24,6 +24,7 @@ from fluxloop_otel.core.streams import trace_async_generator, trace_generator
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.observation_types import ObservationType
 from fluxloop_otel.telemetry import attributes as record_attributes
+from fluxloop_otel.telemetry.scope import is_tracing_suppressed
 from fluxloop_otel.telemetry import (
     RECORD_TYPES,
     UNSET,
@@ -212,6 +213,7 @@ def _fill_retrieval(record: RetrievalInvocation, bound: Mapping[str, Any]) -> No
 
 
 _attach = context_api.attach
+_suppressed = is_tracing_suppressed
 _span_context = trace_api.set_span_in_context
 _detach = detach
 
@@ -236,7 +238,7 @@ def observation_wrapper(plan: CallPlan) -> Callable[..., Any]:
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         rt = _runtime.current or get_runtime()
-        if not rt.enabled:
+        if not rt.enabled or _suppressed():
             return wrapped(*args, **kwargs)
         telemetry = rt.telemetry
         if kind != _SYNC:

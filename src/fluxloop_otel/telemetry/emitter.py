@@ -28,6 +28,7 @@ from fluxloop_otel.telemetry import attributes as attrs
 from fluxloop_otel.telemetry.errors import record_error
 from fluxloop_otel.telemetry.records import AgentInvocation, EventRecord, Invocation, WorkflowInvocation
 from fluxloop_otel.telemetry.roots import RootStarter
+from fluxloop_otel.telemetry.scope import current_scope, is_tracing_suppressed, scope_attributes
 from fluxloop_otel.telemetry.usage import TokenUsage
 
 #: The instrumentation scope of every fluxloop-otel span.
@@ -56,11 +57,18 @@ class Telemetry:
         ``static``: the record's cached ``(span name, static attributes)`` when the caller keeps
         them (decorators compute them once per function).
         """
+        parent = context if context is not None else inv.parent
+        if is_tracing_suppressed(parent):  # suppress_tracing(): a span that records nothing
+            inv.span = trace_api.INVALID_SPAN
+            return inv.span
         name, fixed = static if static is not None else attrs.static(inv)
         attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content)
+        scope = current_scope(parent)
+        if scope is not None:
+            attributes.update(scope_attributes(scope, attributes))
         span = self.tracer.start_span(
             name,
-            context=context if context is not None else inv.parent,
+            context=parent,
             attributes=attributes,
             links=inv.links or None,
             start_time=inv.start_time_ns,
@@ -75,7 +83,7 @@ class Telemetry:
         ``cancelled``, ``abandoned``...).
         """
         span = inv.span
-        if span is None:
+        if span is None or span is trace_api.INVALID_SPAN:
             return
         try:
             attributes = attrs.end_attributes(inv, self.serializer, self.capture_content)
@@ -130,6 +138,9 @@ class Telemetry:
 
         The root carries ``fluxloop.trace.id`` (the FluxLoop trace UUID = the OTel trace id).
         """
+        if is_tracing_suppressed():
+            inv.span = trace_api.INVALID_SPAN
+            return inv.span
         roots = self._roots
         if roots is None:
             roots = self._roots = RootStarter(self.tracer)
@@ -137,6 +148,9 @@ class Telemetry:
         attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content)
         trace_id = inv.trace_id if inv.trace_id is not None else roots.new_trace_id()
         attributes[A.FLUXLOOP_TRACE_ID] = trace_uuid(trace_id)
+        scope = current_scope()
+        if scope is not None:
+            attributes.update(scope_attributes(scope, attributes))
         span, _ = roots.start(name, trace_id, attributes, links=inv.links or None, start_time=inv.start_time_ns)
         inv.span = span
         return span
