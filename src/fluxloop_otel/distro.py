@@ -76,11 +76,14 @@ class FluxLoopConfigurator(_OTelSDKConfigurator):
     def _configure(self, **kwargs: Any) -> None:
         import fluxloop_otel
         from fluxloop_otel.config.setup import _resource, _sampler  # the same resource and sampler as configure()
-        from fluxloop_otel.export.otlp import guarded_batch_processor
+        from fluxloop_otel.export.otlp import guarded_batch_processor, settings_masker
 
         settings = resolve_settings({})
         if "export_span_processor" in inspect.signature(_initialize_components).parameters:
-            kwargs.setdefault("export_span_processor", lambda exporter: guarded_batch_processor(exporter, settings.otlp_capture_content))
+            kwargs.setdefault(
+                "export_span_processor",
+                lambda exporter: guarded_batch_processor(exporter, settings.otlp_capture_content, settings_masker(settings)),
+            )
         elif not settings.otlp_capture_content:  # opentelemetry-sdk < 1.40: exporters cannot be wrapped
             logger.warning("fluxloop-otel: FLUXLOOP_OTLP_CAPTURE_CONTENT=false needs opentelemetry-sdk>=1.40; trace export is off")
             os.environ[OTEL_TRACES_EXPORTER] = "none"

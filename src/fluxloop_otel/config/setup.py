@@ -192,6 +192,8 @@ def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanP
             settings.flush_interval,
             settings.max_queue_size,
             settings.file_mode,
+            settings.mask_secrets,
+            tuple(settings.secret_keys),
         )
         current = existing.get("FluxLoopJsonlSpanProcessor")
         if current is None or key != _jsonl_key:
@@ -203,6 +205,7 @@ def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanP
                 flush_interval=settings.flush_interval,
                 max_queue_size=settings.max_queue_size,
                 file_mode=settings.file_mode,
+                masker=SecretMasker(settings.secret_keys, enabled=settings.mask_secrets),  # other instrumentations' spans
             )
             _jsonl_key = key
         processors.append(current)
@@ -212,7 +215,7 @@ def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanP
     if settings.otlp_endpoint and (explicit_endpoint or owned):
         from fluxloop_otel.export.otlp import build_otlp_processor
 
-        key = (settings.otlp_endpoint, settings.otlp_protocol, settings.otlp_capture_content, repr(settings.otlp_headers))
+        key = (settings.otlp_endpoint, settings.otlp_protocol, settings.otlp_capture_content, repr(settings.otlp_headers), settings.mask_secrets, tuple(settings.secret_keys))
         current = existing.get("GuardedBatchSpanProcessor")
         if current is None or key != _otlp_key:
             current = build_otlp_processor(settings, explicit_endpoint)

@@ -13,10 +13,13 @@ import os
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import Any, BinaryIO, Callable, Iterable
 
 from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE, record_lines
+from fluxloop_otel.export.fluxloop.records import SpanEvent
+from fluxloop_otel.export.masking import mask_attributes
+from fluxloop_otel.serialization.redaction import SecretMasker
 from fluxloop_otel.export.otlp_json.decode import DecodedSpan, decode_document
 from fluxloop_otel.export.otlp_json.lines import DEFAULT_MAX_LINE_BYTES, Line, UnsupportedCompression, open_input, read_lines
 from fluxloop_otel.runner.trace_runs import RunCollector
@@ -49,6 +52,8 @@ class ConvertOptions:
     services: frozenset[str] = frozenset()
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     append: bool = False
+    #: Mask credential-looking strings in every span's attributes (see ``export/masking.py``).
+    mask_secrets: bool = True
 
 
 class _Outputs:
@@ -89,6 +94,7 @@ class Converter:
         self.report = ConvertReport()
         self._on_problem = on_problem or (lambda message: None)
         self._outputs = _Outputs(self.output_dir, self.options.append)
+        self._masker = SecretMasker()
         if not self.options.append:  # a fresh conversion replaces earlier output, even when it writes nothing
             for name in (TRACES_FILE, OBSERVATIONS_FILE):
                 (self.output_dir / name).unlink(missing_ok=True)
@@ -144,6 +150,8 @@ class Converter:
             self._write(item, where)
 
     def _write(self, item: DecodedSpan, where: str) -> None:
+        if self.options.mask_secrets:
+            _mask_view(item.view, self._masker)
         try:
             lines = list(record_lines(item.view, self.options.include_foreign_spans))
         except Exception as exc:  # a span the record builder cannot handle: report it, keep going
@@ -168,6 +176,20 @@ class Converter:
 
     def close(self) -> None:
         self._outputs.close()
+
+
+def _mask_view(view: Any, masker: SecretMasker) -> None:
+    """Mask secrets in a decoded span's attributes and events (spans from a collector may come
+    from any instrumentation; ours are masked already, and masking is idempotent)."""
+    masked = mask_attributes(view.attributes, masker)
+    if masked is not None:
+        view.attributes = masked
+    events = list(view.events)
+    for index, event in enumerate(events):
+        masked = mask_attributes(event.attributes, masker)
+        if masked is not None:
+            events[index] = SpanEvent(event.name, masked)
+            view.events = events
 
 
 def _json_problem(exc: ValueError) -> str:

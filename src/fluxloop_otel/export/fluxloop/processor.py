@@ -13,6 +13,8 @@ from opentelemetry.trace import TraceFlags
 from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, observation_record, trace_record
 from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
+from fluxloop_otel.export.masking import is_own_span, masked_span
+from fluxloop_otel.serialization.redaction import SecretMasker
 
 logger = logging.getLogger("fluxloop_otel.export")
 
@@ -40,8 +42,11 @@ def _plain_attributes(span: ReadableSpan) -> dict:
     return dict(span.attributes or {})
 
 
-def span_view(span: ReadableSpan) -> SpanView:
-    """The record builder's view of an SDK span."""
+def span_view(span: ReadableSpan, masker: SecretMasker | None = None) -> SpanView:
+    """The record builder's view of an SDK span; with ``masker``, other instrumentations' string
+    attributes are secret-masked (ours are masked when recorded)."""
+    if masker is not None and masker.enabled and not is_own_span(span):
+        span = masked_span(span, masker)
     context = span.context
     parent = span.parent
     status = span.status
@@ -95,7 +100,11 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
         flush_interval: float = 1.0,
         max_queue_size: int = 20000,
         file_mode: int = 0o600,
+        masker: SecretMasker | None = None,
     ) -> None:
+        #: Masks secrets in other instrumentations' spans (default: the standard masker; pass
+        #: ``SecretMasker(enabled=False)`` to write them as they are).
+        self.masker = masker if masker is not None else SecretMasker()
         self.directory = os.path.abspath(os.fspath(directory or default_directory()))
         self.daily_files = daily_files
         self.include_foreign_spans = include_foreign_spans
@@ -134,4 +143,4 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
         self._writer.shutdown()
 
     def _convert(self, span: ReadableSpan) -> Iterable[tuple[str, bytes]]:
-        return list(record_lines(span_view(span), self.include_foreign_spans, self.daily_files))
+        return list(record_lines(span_view(span, self.masker), self.include_foreign_spans, self.daily_files))
