@@ -109,6 +109,9 @@ def _label(record: dict[str, Any], show_io: bool) -> Text:
             f"  tokens {record.get('prompt_tokens', 0)}→{record.get('completion_tokens', 0)} (Σ {record.get('total_tokens', 0)})",
             style="green",
         )
+    usage = record.get("metadata", {}).get("duplicate_usage") if isinstance(record.get("metadata"), dict) else None
+    if isinstance(usage, dict) and "total_tokens" not in record:
+        text.append(f"  tokens {usage.get('prompt_tokens', 0)}→{usage.get('completion_tokens', 0)} (counted in the nested call)", style="dim green")
     if record.get("error") is not None or record.get("level") == "error":
         text.append(f"  ✗ {record.get('metadata', {}).get('error_type', 'error')}: {_short(record.get('error', ''), 60)}", style="bold red")
     if show_io:
@@ -117,6 +120,29 @@ def _label(record: dict[str, Any], show_io: bool) -> Text:
         if "output" in record:
             text.append(f"\n  out: {_short(record['output'])}", style="dim")
     return text
+
+
+_MODEL_TYPES = ("generation", "embedding")
+
+
+def billed_tokens(observations: list[dict[str, Any]]) -> int:
+    """Total tokens of a trace, once per model call.
+
+    A generation (or embedding) with a directly nested model observation that carries tokens
+    is the same call recorded twice (our span and a provider instrumentation's): only the
+    nested one counts. Files written by this version already say so (``metadata.duplicate_usage``
+    instead of top-level counts); this also sums older files right.
+    """
+    counted_parents = {
+        str(r.get("parent_observation_id"))
+        for r in observations
+        if r.get("type") in _MODEL_TYPES and r.get("total_tokens") is not None and r.get("parent_observation_id")
+    }
+    return sum(
+        int(r.get("total_tokens") or 0)
+        for r in observations
+        if not (r.get("type") in _MODEL_TYPES and str(r.get("id")) in counted_parents)
+    )
 
 
 def build_trees(observations: list[dict[str, Any]]) -> list[Node]:
@@ -171,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
     for trace_id in selected:
         trace = traces.get(trace_id, {})
         observations = by_trace.get(trace_id, [])
-        tokens = sum(int(r.get("total_tokens") or 0) for r in observations)
+        tokens = billed_tokens(observations)
         errors = sum(1 for r in observations if r.get("error") is not None)
         header = Text()
         header.append(f"trace {trace.get('name', '(no trace line)')}", style="bold underline")

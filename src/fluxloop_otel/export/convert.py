@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Callable, Iterable
 
 from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE, record_lines
-from fluxloop_otel.export.fluxloop.records import SpanEvent
+from fluxloop_otel.export.fluxloop.records import SpanEvent, UsageLedger
 from fluxloop_otel.export.masking import mask_attributes
 from fluxloop_otel.serialization.redaction import SecretMasker
 from fluxloop_otel.export.otlp_json.decode import DecodedSpan, decode_document
@@ -95,6 +95,7 @@ class Converter:
         self._on_problem = on_problem or (lambda message: None)
         self._outputs = _Outputs(self.output_dir, self.options.append)
         self._masker = SecretMasker()
+        self._ledger = UsageLedger()  # one count per model call (spans arrive in end order)
         if not self.options.append:  # a fresh conversion replaces earlier output, even when it writes nothing
             for name in (TRACES_FILE, OBSERVATIONS_FILE):
                 (self.output_dir / name).unlink(missing_ok=True)
@@ -153,7 +154,7 @@ class Converter:
         if self.options.mask_secrets:
             _mask_view(item.view, self._masker)
         try:
-            lines = list(record_lines(item.view, self.options.include_foreign_spans))
+            lines = list(record_lines(item.view, self.options.include_foreign_spans, ledger=self._ledger))
         except Exception as exc:  # a span the record builder cannot handle: report it, keep going
             self._problem(f"{where}: span {item.view.span_id:016x} of trace {item.view.trace_id:032x}: cannot build its records: {exc!r}")
             return

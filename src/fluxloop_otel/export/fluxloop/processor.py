@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import TraceFlags
 
 from fluxloop_otel.serialization import jsontext as _json
-from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, observation_record, trace_record
+from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, UsageLedger, observation_record, trace_record
 from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
 from fluxloop_otel.export.masking import is_own_span, masked_span
 from fluxloop_otel.serialization.redaction import SecretMasker
@@ -65,12 +65,17 @@ def span_view(span: ReadableSpan, masker: SecretMasker | None = None) -> SpanVie
     )
 
 
-def record_lines(view: SpanView, include_foreign_spans: bool = True, daily_files: bool = False) -> Iterable[tuple[str, bytes]]:
-    """``(file name, JSONL line)`` pairs for one span: its observation and, for roots, its trace."""
+def record_lines(
+    view: SpanView, include_foreign_spans: bool = True, daily_files: bool = False, ledger: UsageLedger | None = None
+) -> Iterable[tuple[str, bytes]]:
+    """``(file name, JSONL line)`` pairs for one span: its observation and, for roots, its trace.
+
+    ``ledger``: the :class:`UsageLedger` of the span stream (one count per model call)."""
     suffix = ""
     if daily_files:
         suffix = "_" + time.strftime("%Y%m%d", time.localtime(view.end_time_ns / 1e9))
-    observation = observation_record(view, include_foreign_spans)
+    counted_below = ledger.counted_below(view) if ledger is not None else None
+    observation = observation_record(view, include_foreign_spans, counted_below)
     if observation is not None:
         yield f"observations{suffix}.jsonl", _json.dumps_line(observation)
     trace = trace_record(view)
@@ -105,6 +110,7 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
         #: Masks secrets in other instrumentations' spans (default: the standard masker; pass
         #: ``SecretMasker(enabled=False)`` to write them as they are).
         self.masker = masker if masker is not None else SecretMasker()
+        self._ledger = UsageLedger()
         self.directory = os.path.abspath(os.fspath(directory or default_directory()))
         self.daily_files = daily_files
         self.include_foreign_spans = include_foreign_spans
@@ -143,4 +149,4 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
         self._writer.shutdown()
 
     def _convert(self, span: ReadableSpan) -> Iterable[tuple[str, bytes]]:
-        return list(record_lines(span_view(span, self.masker), self.include_foreign_spans, self.daily_files))
+        return list(record_lines(span_view(span, self.masker), self.include_foreign_spans, self.daily_files, self._ledger))
