@@ -4,6 +4,7 @@ ours, the FluxLoop JSONL and a loopback OTLP receiver; everything a test asserts
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -51,10 +52,25 @@ class AppRun:
         return [s for s in self.spans if s.instrumentation_scope.name.startswith(prefix)]
 
 
-def run_app(tmp: Path, mode: str) -> Iterator[AppRun]:
+@dataclass
+class Setup:
+    """The server, our configuration, openai-v2 and httpx instrumented, an in-memory exporter
+    (the user's own) and a loopback OTLP receiver (fluxloop-otel's export)."""
+
+    server: OpenAICompatibleServer
+    sink: OtlpHttpSink
+    exporter: InMemorySpanExporter
+    directory: Path
+
+    def records(self, name: str = "observations.jsonl") -> list[dict[str, Any]]:
+        path = self.directory / name
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+
+
+@contextlib.contextmanager
+def instrumented(tmp: Path) -> Iterator[Setup]:
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
-    from realistic_app import ask, build_app
 
     saved = dict(os.environ)
     for key in list(os.environ):
@@ -74,12 +90,7 @@ def run_app(tmp: Path, mode: str) -> Iterator[AppRun]:
         fl.configure(tracer_provider=provider, offline_store_dir=str(directory), otlp_endpoint=sink.endpoint, flush_interval=0.05)
         openai_v2.instrument(tracer_provider=provider)
         httpx_instrumentor.instrument(tracer_provider=provider)
-        app = build_app(server.url, streaming=mode == "stream")
-        results = [ask(app, question, THREAD, stream=mode == "stream") for question in QUESTIONS]
-        assert fl.force_flush(10)
-        spans = list(exporter.get_finished_spans())
-        received = sink.wait_for_spans(len(spans))
-        yield AppRun(mode, server, spans, directory, received, results)
+        yield Setup(server, sink, exporter, directory)
     finally:
         openai_v2.uninstrument()
         httpx_instrumentor.uninstrument()
@@ -89,6 +100,18 @@ def run_app(tmp: Path, mode: str) -> Iterator[AppRun]:
         server.close()
         os.environ.clear()
         os.environ.update(saved)
+
+
+def run_app(tmp: Path, mode: str) -> Iterator[AppRun]:
+    from realistic_app import ask, build_app
+
+    with instrumented(tmp) as setup:
+        app = build_app(setup.server.url, streaming=mode == "stream")
+        results = [ask(app, question, THREAD, stream=mode == "stream") for question in QUESTIONS]
+        assert fl.force_flush(10)
+        spans = list(setup.exporter.get_finished_spans())
+        received = setup.sink.wait_for_spans(len(spans))
+        yield AppRun(mode, setup.server, spans, setup.directory, received, results)
 
 
 @pytest.fixture(scope="module", params=["invoke", "stream"])

@@ -3,7 +3,8 @@
 ``configure()`` adds one of these to a TracerProvider once; later ``configure()`` calls
 swap what it holds (the SDK has no way to remove a processor). A processor that raises
 is counted and logged once; the span still reaches the others and the traced program
-never sees the exception.
+never sees the exception. Spans started inside ``suppress_tracing()`` by code that ignores
+OpenTelemetry's suppression key reach none of them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from typing import Sequence
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from fluxloop_otel.telemetry.scope import is_tracing_suppressed
+
 logger = logging.getLogger("fluxloop_otel.export")
+_MAX_SUPPRESSED = 100_000
 
 
 class FanOutSpanProcessor(SpanProcessor):
@@ -26,6 +30,8 @@ class FanOutSpanProcessor(SpanProcessor):
         self._starting: tuple[SpanProcessor, ...] = ()
         self.faults = 0
         self._logged: set[str] = set()
+        #: Spans started inside suppress_tracing() (ids), left out at their end.
+        self._suppressed: set[int] = set()
         self._set(processors)
 
     def _set(self, processors: Sequence[SpanProcessor]) -> None:
@@ -46,6 +52,14 @@ class FanOutSpanProcessor(SpanProcessor):
                 self._call(processor, "shutdown")
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        if is_tracing_suppressed(parent_context):
+            # Started inside suppress_tracing() by code that does not check the key (a plain
+            # tracer, openai-v2): none of the processors here sees it.
+            suppressed = self._suppressed
+            if len(suppressed) >= _MAX_SUPPRESSED:
+                suppressed.clear()
+            suppressed.add(span.context.span_id)
+            return
         for processor in self._starting:
             try:
                 processor.on_start(span, parent_context=parent_context)
@@ -53,6 +67,9 @@ class FanOutSpanProcessor(SpanProcessor):
                 self._fault(processor, "on_start", exc)
 
     def on_end(self, span: ReadableSpan) -> None:
+        if self._suppressed and span.context.span_id in self._suppressed:
+            self._suppressed.discard(span.context.span_id)
+            return
         for processor in self._processors:
             try:
                 processor.on_end(span)
