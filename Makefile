@@ -4,7 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench bench-instructions soak clean
+.PHONY: demo lint test test-fast bench bench-instructions soak clean
+
+#: Layers type-checked with mypy --strict.
+STRICT := src/fluxloop_otel/semconv src/fluxloop_otel/serialization src/fluxloop_otel/telemetry \
+          src/fluxloop_otel/instrumentation src/fluxloop_otel/_compat.py
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +22,14 @@ demo: $(STAMP)
 	cd examples/quickstart && ../../$(PY) agent.py
 	$(VENV)/bin/fluxloop-otel show examples/quickstart/traces --last 1
 
-## test: set up and run the whole test suite (unit + end-to-end with the real FluxLoop CLI and Phoenix)
-test: $(STAMP)
+## lint: ruff, the package stack (import-linter) and mypy --strict on the lower layers
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench examples tools
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy --strict $(STRICT)
+
+## test: set up, lint, and run the whole test suite (unit + end-to-end with the real FluxLoop CLI and Phoenix)
+test: lint
 	$(PY) -m pytest
 
 ## test-fast: unit tests only

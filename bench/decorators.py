@@ -20,8 +20,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import Cost, bare_span, bare_span_async, interleaved, null_processor, per_call, print_table, rss_mb  # noqa: E402
-
+from _harness import (  # noqa: E402
+    Cost,
+    bare_span,
+    bare_span_async,
+    interleaved,
+    null_processor,
+    per_call,
+    print_table,
+    rss_mb,
+)
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 

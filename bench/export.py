@@ -36,7 +36,6 @@ REPOSITORY = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPOSITORY / "tests" / "export"))  # the loopback sink and the Phoenix launcher
 from _harness import Cost, interleaved, per_call, print_table  # noqa: E402
-
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 
 from fluxloop_otel.export.fanout import FanOutSpanProcessor  # noqa: E402
@@ -212,7 +211,7 @@ def otlp_json_file(path: Path, spans: int) -> None:
             fresh: dict[str, str] = {}
             for trace_id in trace_ids:
                 fresh.update(zip(forms(trace_id), forms(f"{rng.getrandbits(128):032x}")))
-            handle.write(pattern.sub(lambda match: fresh[match.group(0)], template) + "\n")
+            handle.write(pattern.sub(lambda match: fresh[match.group(0)], template) + "\n")  # noqa: B023 - used at once
     path.with_suffix(".tmp").rename(path)
     print(f"wrote {path} ({copies * len(finished):,} spans, {path.stat().st_size / 2**30:.2f} GiB)")
 

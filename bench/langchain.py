@@ -2,6 +2,7 @@
 OpenInference and OpenLLMetry LangChain instrumentors, measured side by side in one run.
 
     python bench/langchain.py [--quick] [--no-peers]
+    python bench/langchain.py --instructions [CALLS]   # callgrind: floor vs fluxloop-otel, all threads
 
 Workloads (fake models, no network): ``prompt | GenericFakeChatModel | StrOutputParser``,
 a two-node LangGraph ``StateGraph``, and a retriever returning 3 documents.
@@ -47,7 +48,7 @@ from _harness import Cost, interleaved, print_table  # noqa: E402
 
 BENCH_VENV = ROOT / ".cache" / "bench-venv"
 PEERS = ("openinference-instrumentation-langchain==0.1.80", "opentelemetry-instrumentation-langchain==0.62.4")
-TARGETS = {"graph": 1.3, "chain": 1.5, "retriever": 1.5}
+TARGETS = {"graph": 1.3, "chain": 1.5, "retriever": 1.5, "tool": 1.5}
 FLUXLOOP = "fluxloop-otel (+ JSONL)"
 FLUXLOOP_BARE = "fluxloop-otel (no JSONL)"
 FLOOR = "floor: bare spans"
@@ -116,12 +117,21 @@ def workloads() -> dict[str, Callable[[], Any]]:
             ]
 
     retriever = ThreeDocuments()
+
+    from langchain_core.tools import tool
+
+    @tool
+    def lookup(city: str, limit: int = 3) -> str:
+        """Look a city up."""
+        return f"{city}: capital of France"
+
     question = {"question": "What is the capital of France?"}
     messages = {"messages": [HumanMessage("What is the capital of France?")]}
     return {
         "chain": lambda: chain.invoke(question),
         "graph": lambda: app.invoke(messages),
         "retriever": lambda: retriever.invoke("capital of France"),
+        "tool": lambda: lookup.invoke({"city": "Paris", "limit": 2}),
     }
 
 
@@ -305,22 +315,99 @@ class Worker:
         self.process.wait(timeout=60)
 
 
+# -- instruction counts (callgrind) -------------------------------------------------------------------
+INSTRUCTION_VARIANTS = ("uninstrumented", FLOOR, FLUXLOOP)
+INSTRUCTION_WORKLOADS = ("chain", "tool", "retriever", "graph")
+
+
+def callgrind_worker(variant: str, workload: str, calls: int) -> int:
+    """Runs inside valgrind: set up ``variant``, warm up, then ``calls`` invokes and a flush."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    with tempfile.TemporaryDirectory() as directory:
+        _, flush = set_up(variant, directory)
+        fn = workloads()[workload]
+        for _ in range(30):
+            fn()
+        if flush:
+            flush()
+        for _ in range(calls):
+            fn()
+        if flush:
+            flush()
+    return 0
+
+
+def _callgrind_total(prefix: str) -> int:
+    """Instructions over all threads of one callgrind run (``--separate-threads``: one file per thread)."""
+    import glob
+
+    total = 0
+    for path in glob.glob(prefix + "-*"):
+        with open(path) as handle:
+            for line in handle:
+                if line.startswith(("summary:", "totals:")):
+                    total += int(line.split()[1])
+                    break
+    return total
+
+
+def instructions(calls: int) -> int:
+    """Instructions per invoke over all threads, for every workload: the floor and fluxloop-otel side by side."""
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed (apt-get install valgrind)")
+    table: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        for workload in INSTRUCTION_WORKLOADS:
+            for variant in INSTRUCTION_VARIANTS:
+                totals = []
+                for count in (0, calls):
+                    prefix = os.path.join(workdir, f"{workload}.{variant.split()[0].strip(':')}.{count}")
+                    subprocess.run(
+                        ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={prefix}",
+                         sys.executable, __file__, "--callgrind-worker", variant, workload, str(count)],
+                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    )
+                    totals.append(_callgrind_total(prefix))
+                table.setdefault(workload, {})[variant] = (totals[1] - totals[0]) / calls
+                print(f"  measured {workload} / {variant}", file=sys.stderr, flush=True)
+    print(f"\nInstructions per invoke, all threads (callgrind, {calls} invokes after 30 warm-up ones)")
+    print(f"{'workload':<12}{'uninstrumented':>16}{'floor':>14}{'fluxloop-otel':>16}{'vs floor':>10}{'vs uninstr.':>13}")
+    for workload, row in table.items():
+        base, floor, ours = row["uninstrumented"], row[FLOOR], row[FLUXLOOP]
+        print(f"{workload:<12}{base:>16,.0f}{floor:>14,.0f}{ours:>16,.0f}{ours / floor:>9.2f}x{ours / base:>12.2f}x")
+    return 0
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and calls (a smoke run)")
     parser.add_argument("--no-peers", action="store_true", help="fluxloop-otel vs uninstrumented only")
+    parser.add_argument(
+        "--instructions", type=int, nargs="?", const=200, metavar="CALLS",
+        help="instruction counts under callgrind instead of wall time (floor vs fluxloop-otel)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--callgrind-worker", nargs=3, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.worker:
         return worker(options.worker)
+    if options.callgrind_worker:
+        variant, workload, calls = options.callgrind_worker
+        return callgrind_worker(variant, workload, int(calls))
+    if options.instructions:
+        return instructions(options.instructions)
     if not options.no_peers and not peers_importable():
         return run_in_bench_venv(argv)
 
     rounds = 5 if options.quick else 15
     calls = (
-        {"chain": 60, "graph": 50, "retriever": 300}
+        {"chain": 60, "graph": 50, "retriever": 300, "tool": 300}
         if options.quick
-        else {"chain": 200, "graph": 150, "retriever": 1000}
+        else {"chain": 200, "graph": 150, "retriever": 1000, "tool": 1000}
     )
     names = ["uninstrumented", FLOOR, FLUXLOOP, FLUXLOOP_BARE] + ([] if options.no_peers else [OPENINFERENCE, OPENLLMETRY])
     workers = {name: Worker(name) for name in names}
@@ -330,7 +417,7 @@ def main(argv: Sequence[str]) -> int:
     )
     summary: dict[str, dict[str, float]] = {}
     try:
-        for workload in ("chain", "graph", "retriever"):
+        for workload in ("chain", "graph", "retriever", "tool"):
             for handle in workers.values():
                 handle.spans.clear()
             measure = {

@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import fluxloop_otel
+from fluxloop_otel.config.options import reset_warnings
 
 _ENV_PREFIXES = ("FLUXLOOP_", "OTEL_")
 
@@ -24,6 +25,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith(_ENV_PREFIXES):
             monkeypatch.delenv(key, raising=False)
+    reset_warnings()  # each test sees the once-per-process warnings afresh
 
 
 @dataclass

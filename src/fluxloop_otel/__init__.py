@@ -18,13 +18,25 @@ from fluxloop_otel.config.setup import configure, current_settings, force_flush,
 from fluxloop_otel.core.context import TraceContext, event, get_current_context, set_model, set_usage
 from fluxloop_otel.core.decorators import agent, embedding, observe, prompt, retrieval, tool, trace
 from fluxloop_otel.core.instrument import instrument
-from fluxloop_otel.core.scope import suppress_tracing, using_attributes, using_metadata, using_session, using_tags, using_user
 from fluxloop_otel.core.observation import ObservationData
-from fluxloop_otel.telemetry.usage import TokenUsage
+from fluxloop_otel.core.recording import (
+    disable_recording,
+    enable_recording,
+    record_call_args,
+    set_recording_options,
+)
+from fluxloop_otel.core.scope import (
+    suppress_tracing,
+    using_attributes,
+    using_metadata,
+    using_session,
+    using_tags,
+    using_user,
+)
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
 from fluxloop_otel.integrations import fluxloop_sdk as _fluxloop_sdk
-from fluxloop_otel.recording import disable_recording, enable_recording, record_call_args, set_recording_options
 from fluxloop_otel.semconv.observation_types import ObservationType
+from fluxloop_otel.telemetry.usage import TokenUsage
 from fluxloop_otel.version import __version__
 
 __all__ = [

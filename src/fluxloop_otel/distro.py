@@ -25,7 +25,11 @@ import logging
 import os
 from typing import Any
 
-from opentelemetry.environment_variables import OTEL_LOGS_EXPORTER, OTEL_METRICS_EXPORTER, OTEL_TRACES_EXPORTER
+from opentelemetry.environment_variables import (
+    OTEL_LOGS_EXPORTER,
+    OTEL_METRICS_EXPORTER,
+    OTEL_TRACES_EXPORTER,
+)
 from opentelemetry.instrumentation.distro import BaseDistro
 from opentelemetry.sdk._configuration import _initialize_components, _OTelSDKConfigurator
 from opentelemetry.sdk.environment_variables import (
@@ -74,17 +78,22 @@ class FluxLoopConfigurator(_OTelSDKConfigurator):
     """The standard SDK configuration plus the FluxLoop JSONL processor and guarded exporters."""
 
     def _configure(self, **kwargs: Any) -> None:
-        import fluxloop_otel
-        from fluxloop_otel.config.setup import _resource, _sampler  # the same resource and sampler as configure()
-        from fluxloop_otel.export.otlp import guarded_batch_processor, settings_masker
+        from fluxloop_otel.config.setup import (  # the same resource and sampler as configure()
+            _resource,
+            _sampler,
+            configure,
+        )
+        from fluxloop_otel.export.otlp import guarded_batch_processor
+        from fluxloop_otel.serialization import SecretMasker
 
         settings = resolve_settings({})
+        masker = SecretMasker(settings.secret_keys, enabled=settings.mask_secrets)  # every span, whoever wrote it
         if "export_span_processor" in inspect.signature(_initialize_components).parameters:
             kwargs.setdefault(
                 "export_span_processor",
-                lambda exporter: guarded_batch_processor(exporter, settings.otlp_capture_content, settings_masker(settings)),
+                lambda exporter: guarded_batch_processor(exporter, settings.content_policy.otlp, masker),
             )
-        elif not settings.otlp_capture_content:  # opentelemetry-sdk < 1.40: exporters cannot be wrapped
+        elif not settings.content_policy.otlp:  # opentelemetry-sdk < 1.40: exporters cannot be wrapped
             logger.warning("fluxloop-otel: FLUXLOOP_OTLP_CAPTURE_CONTENT=false needs opentelemetry-sdk>=1.40; trace export is off")
             os.environ[OTEL_TRACES_EXPORTER] = "none"
         kwargs.setdefault("resource_attributes", dict(_resource(settings).attributes))
@@ -94,5 +103,5 @@ class FluxLoopConfigurator(_OTelSDKConfigurator):
         super()._configure(**kwargs)
         provider = get_tracer_provider()
         # The instrumentors are loaded next from their entry points (threading, LangChain, ...).
-        fluxloop_otel.configure(tracer_provider=provider, instrument_langchain=False, instrument_threading=False)
+        configure(tracer_provider=provider, instrument_langchain=False, instrument_threading=False)
 

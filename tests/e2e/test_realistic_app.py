@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASTED_KEY, QUESTIONS, THREAD, AppRun
+from e2e_harness import PASTED_KEY, QUESTIONS, THREAD, AppRun
 from openai_server import MODEL
 
 from fluxloop_otel.cli.show import billed_tokens

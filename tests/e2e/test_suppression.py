@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import THREAD, instrumented
+from e2e_harness import THREAD, instrumented
 
 import fluxloop_otel as fl
 

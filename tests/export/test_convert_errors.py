@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fluxloop_otel.cli.main import main
-from fluxloop_otel.export.convert import Converter
+from fluxloop_otel.convert.converter import Converter
 from fluxloop_otel.export.otlp_json.decode import decode_document
 
 TRACE_ID = "5b8efff798038103d269b633813fc60c"

@@ -12,7 +12,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 import fluxloop_otel as fl
-from fluxloop_otel.export.convert import ConvertOptions, Converter
+from fluxloop_otel.convert.converter import Converter, ConvertOptions
 from fluxloop_otel.export.masking import mask_attributes
 from fluxloop_otel.serialization import MASK, SecretMasker
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import TINY_APP, run_app
-from otlp_servers import OtlpGrpcSink, OtlpHttpSink, refused_port
 from opentelemetry.sdk.trace import TracerProvider
+from otlp_servers import OtlpGrpcSink, OtlpHttpSink, refused_port
 
 import fluxloop_otel as fl
 from fluxloop_otel.export.otlp import http_traces_url

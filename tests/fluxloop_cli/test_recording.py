@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fluxloop_otel as fl
-from fluxloop_otel import recording
+from fluxloop_otel.core import recording
 
 
 def _records(path: Path) -> list[dict[str, Any]]:

@@ -18,9 +18,9 @@ from fluxloop.buffer import EventBuffer
 from opentelemetry.trace import StatusCode
 
 import fluxloop_otel as fl
-from fluxloop_otel.semconv.ids import workflow_root_span_id
 from fluxloop_otel.integrations import fluxloop_sdk as bridge
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.semconv.ids import workflow_root_span_id
 
 
 @fl.tool()

@@ -3,9 +3,8 @@ with the instrumentation's converters registered, records them in their compact 
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings

@@ -237,7 +237,7 @@ def test_stack_trace_matches_the_standard_format_for_plain_exceptions() -> None:
             try:
                 raise ValueError("while handling") from first  # a cause
             except ValueError:
-                raise RuntimeError("outer")  # a context
+                raise RuntimeError("outer")  # noqa: B904 - a context on purpose
 
     errors: list[BaseException] = []
     for raising in (fail, lambda: open("/nonexistent/x.txt"), lambda: (_ for _ in ()).throw(LookupError())):

@@ -143,7 +143,6 @@ def langgraph_agent() -> Any:
     from langchain_core.tools import tool
     from langgraph.graph import END, START, MessagesState, StateGraph
     from langgraph.prebuilt import ToolNode, tools_condition
-
     from lc_fakes import ToolCallingModel
 
     @fl.tool()

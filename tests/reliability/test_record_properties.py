@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.config.options import OPTIONS, resolve_settings
-from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid, workflow_root_span_id
 from fluxloop_otel.export.fluxloop.processor import record_lines
 from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, observation_record, trace_record
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid, workflow_root_span_id
+from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.serialization.redaction import MASK, SecretMasker
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

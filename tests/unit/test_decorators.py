@@ -251,7 +251,7 @@ def _stream(n: int):
 
 def test_generator_break_ends_span(tracing) -> None:
     traced = fl.prompt(model="m")(_stream)
-    for chunk in traced(10):
+    for _chunk in traced(10):
         break
     span = tracing.span("chat m")
     assert span.attributes[A.FLUXLOOP_STREAM_CHUNKS] == 1

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import fluxloop_otel as fl
 from fluxloop_otel.cli.main import main
 

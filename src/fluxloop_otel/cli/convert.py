@@ -12,10 +12,17 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from fluxloop_otel.cli.main import UsageError
-from fluxloop_otel.export.convert import ConvertOptions, Converter, ConvertReport, input_files
+from fluxloop_otel.convert.converter import Converter, ConvertOptions, ConvertReport, input_files
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE
 from fluxloop_otel.export.otlp_json.lines import DEFAULT_MAX_LINE_BYTES, input_size
 from fluxloop_otel.runner.trace_runs import RunCollector, write_converted_experiment
@@ -112,7 +119,7 @@ def _convert_all(converter: Converter, files: list[str], quiet: bool, console: C
             progress.update(task, description=Path(path).name[:40])
             last = [0]
 
-            def advance(position: int, last: list[int] = last) -> None:
+            def advance(position: int, last: list[int] = last, size: int = size, done: int = done) -> None:
                 if position - last[0] >= 1 << 16 or position >= size:
                     progress.update(task, completed=done + position)
                     last[0] = position

@@ -4,15 +4,21 @@
   attached to, never replaced: fluxloop-otel adds one fan-out processor to it.
 * With no provider installed, fluxloop-otel installs its own (service name, sampler and
   resource from options and ``OTEL_*`` variables) and owns its shutdown.
+* Framework instrumentors are driven through their entry points (this layer never imports
+  them): ``instrument()`` with the settings, when the framework is importable.
+
+What ``configure()`` decided lives in one :class:`ConfigState`, swapped whole.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import weakref
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 import wrapt
 from opentelemetry import trace as trace_api
@@ -26,29 +32,80 @@ from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
+from fluxloop_otel.telemetry.policy import ContentMode
 from fluxloop_otel.telemetry.scope import ScopeSpanProcessor
 from fluxloop_otel.version import __version__
 
 logger = logging.getLogger("fluxloop_otel")
 
+
+@dataclass(frozen=True)
+class ConfigState:
+    """What the last ``configure()`` decided (replaced whole by the next one)."""
+
+    #: The keyword arguments it was given (re-resolved by :func:`refresh_from_environment`).
+    options: Mapping[str, Any] = field(default_factory=dict)
+    #: The provider fluxloop-otel installed itself (``None`` when it attached to the user's).
+    own_provider: TracerProvider | None = None
+    #: Keys of the processors in the fan-out, to reuse them when a new call changes nothing about them.
+    jsonl_key: tuple[Any, ...] | None = None
+    otlp_key: tuple[Any, ...] | None = None
+
+
 _lock = threading.RLock()
+_state = ConfigState()
+#: The fan-out processor fluxloop-otel added to each provider (the SDK cannot remove one).
 _fanouts: "weakref.WeakKeyDictionary[Any, FanOutSpanProcessor]" = weakref.WeakKeyDictionary()
-_own_provider: TracerProvider | None = None
-_last_options: dict[str, Any] = {}
-_jsonl_key: tuple[Any, ...] | None = None
-_otlp_key: tuple[Any, ...] | None = None
 
 
-def configure(**options: Any) -> Settings:
-    """Configure tracing; every option also has an environment variable (see README).
+def configure(
+    *,
+    enabled: bool | None = None,
+    debug: bool | None = None,
+    service_name: str | None = None,
+    environment: str | None = None,
+    offline_store_enabled: bool | None = None,
+    offline_store_dir: str | None = None,
+    daily_files: bool | None = None,
+    include_foreign_spans: bool | None = None,
+    sample_rate: float | None = None,
+    capture_content: bool | str | ContentMode | None = None,
+    otlp_capture_content: bool | None = None,
+    max_content_chars: int | None = None,
+    mask_secrets: bool | None = None,
+    secret_keys: tuple[str, ...] | list[str] | None = None,
+    redact: Callable[[Any, str], Any] | None = None,
+    otlp_endpoint: str | None = None,
+    otlp_protocol: str | None = None,
+    otlp_headers: Mapping[str, str] | None = None,
+    instrument_langchain: bool | None = None,
+    langchain_hide_internal: bool | None = None,
+    instrument_threading: bool | None = None,
+    batch_size: int | None = None,
+    flush_interval: float | None = None,
+    max_queue_size: int | None = None,
+    file_mode: int | None = None,
+    record_args: bool | None = None,
+    recording_file: str | None = None,
+    tracer_provider: TracerProvider | None = None,
+    **sdk_options: Any,
+) -> Settings:
+    """Configure tracing. Every option is keyword-only; ``None`` (the default) means "from the
+    environment variable, else the default" (the table: docs/configuration.md).
 
-    Safe to call again: later calls replace the earlier settings. Unknown options raise
-    ``TypeError`` (with suggestions); invalid values raise ``ValueError``.
+    FluxLoop SDK option names (``storage``, ``base_path``, ``use_collector``, ``api_key``...)
+    are accepted in ``sdk_options`` for source compatibility. Safe to call again: later
+    calls replace the earlier settings. Unknown options raise ``TypeError`` (with
+    suggestions); invalid values raise ``ValueError``.
     """
+    given = {name: value for name, value in locals().items() if name != "sdk_options" and value is not None}
+    given.update(sdk_options)
+    return _configure(given)
+
+
+def _configure(options: Mapping[str, Any]) -> Settings:
     settings = resolve_settings(options)
     with _lock:
-        global _last_options
-        _last_options = dict(options)
         _apply(settings, options)
     _apply_recording(settings)
     return settings
@@ -58,12 +115,13 @@ def refresh_from_environment() -> None:
     """Re-resolve the last ``configure()`` call against the current environment."""
     with _lock:
         if runtime.current is not None:
-            configure(**_last_options)
+            _configure(_state.options)
 
 
 def current_settings() -> Settings:
     """The settings in force (configuring from the environment if nothing did yet)."""
-    return runtime.get().settings
+    settings = runtime.get().settings
+    return settings if isinstance(settings, Settings) else resolve_settings({})
 
 
 def force_flush(timeout: float = 30.0) -> bool:
@@ -78,25 +136,25 @@ def shutdown(timeout: float = 30.0) -> None:
 
     Traced calls made afterwards are pass-throughs until ``configure()`` is called again.
     """
-    global _own_provider, _jsonl_key, _otlp_key
+    global _state
     with _lock:
         force_flush(timeout)
         for fanout in list(_fanouts.values()):
             fanout.replace(())
-        _jsonl_key = _otlp_key = None
-        settings = resolve_settings({"enabled": False})
-        runtime.install(runtime.Runtime(settings, None))
+        _state = ConfigState(own_provider=_state.own_provider)
+        runtime.install(runtime.Runtime(resolve_settings({"enabled": False}), None))
 
 
 # -- internals ----------------------------------------------------------------------------
 def _apply_recording(settings: Settings) -> None:
     """Argument recorder on/off (``record_args``, ``recording_file``), as the FluxLoop SDK does."""
-    from fluxloop_otel import recording
+    from fluxloop_otel.core import recording
 
     recording.apply_settings(bool(settings.record_args), settings.recording_file, settings.file_mode)
 
 
-def _apply(settings: Settings, options: dict[str, Any]) -> None:
+def _apply(settings: Settings, options: Mapping[str, Any]) -> None:
+    global _state
     if settings.debug:
         logging.getLogger("fluxloop_otel").setLevel(logging.DEBUG)
     serializer = Serializer(
@@ -104,34 +162,43 @@ def _apply(settings: Settings, options: dict[str, Any]) -> None:
         masker=SecretMasker(settings.secret_keys, enabled=settings.mask_secrets),
         redact=settings.redact,
     )
+    policy = settings.content_policy
     if not settings.enabled:
+        _state = ConfigState(options=dict(options), own_provider=_state.own_provider)
         runtime.install(runtime.Runtime(settings, None))
         return
-    capture = bool(settings.capture_content)
     provider, owned = _resolve_provider(settings)
     if provider is None:
         tracer = trace_api.get_tracer(TRACER_NAME, __version__)
-        runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture)))
+        _state = ConfigState(options=dict(options), own_provider=_state.own_provider)
+        runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy)))
         return
     fanout = _fanout_for(provider)
-    fanout.replace(_processors(settings, options, fanout, owned))
+    processors, jsonl_key, otlp_key = _processors(settings, options, fanout, owned)
+    fanout.replace(processors)
+    _state = ConfigState(
+        options=dict(options),
+        own_provider=provider if owned else _state.own_provider,
+        jsonl_key=jsonl_key,
+        otlp_key=otlp_key,
+    )
     tracer = provider.get_tracer(TRACER_NAME, __version__)
-    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, capture)))
+    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy)))
     _activate_integrations(settings, provider)
-    logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.values.items() if k != "redact"})
+    logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.as_dict().items() if k != "redact"})
 
 
 def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
     """The SDK provider to attach to and whether fluxloop-otel owns it; (None, False) if none can be used."""
-    global _own_provider
+    own = _state.own_provider
     explicit = settings.tracer_provider
     if explicit is not None:
         if not hasattr(explicit, "add_span_processor"):
             raise TypeError("tracer_provider must be an opentelemetry.sdk.trace.TracerProvider")
-        return explicit, explicit is _own_provider
+        return explicit, explicit is own
     current = trace_api.get_tracer_provider()
     if hasattr(current, "add_span_processor"):
-        return current, current is _own_provider
+        return current, current is own
     if not isinstance(current, trace_api.ProxyTracerProvider):
         logger.warning(
             "fluxloop-otel: the global tracer provider (%s) is not an SDK TracerProvider; "
@@ -139,11 +206,12 @@ def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
             type(current).__name__,
         )
         return None, False
+    # Nothing installed: the FluxLoop SDK's behaviour (a ported agent just works), with the
+    # provider's ownership recorded so shutdown() stops what fluxloop-otel started.
     provider = TracerProvider(resource=_resource(settings), sampler=_sampler(settings))
     trace_api.set_tracer_provider(provider)
     if trace_api.get_tracer_provider() is not provider:  # someone else won the race
         return _resolve_provider(settings)
-    _own_provider = provider
     return provider, True
 
 
@@ -158,10 +226,8 @@ def _resource(settings: Settings) -> Resource:
 
 
 def _sampler(settings: Settings) -> Any:
-    import os
-
-    if os.environ.get("OTEL_TRACES_SAMPLER"):
-        return None  # the SDK reads OTEL_TRACES_SAMPLER / _ARG itself
+    if os.environ.get("OTEL_TRACES_SAMPLER"):  # read by the SDK itself (with _ARG): leave it the choice
+        return None
     rate = float(settings.sample_rate)
     return ParentBased(TraceIdRatioBased(rate)) if rate < 1.0 else None
 
@@ -175,16 +241,16 @@ def _fanout_for(provider: Any) -> FanOutSpanProcessor:
     return fanout
 
 
-def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanProcessor, owned: bool) -> list[SpanProcessor]:
-    """The JSONL and OTLP processors for ``settings``, reusing current ones when unchanged."""
-    global _jsonl_key, _otlp_key
+def _processors(
+    settings: Settings, options: Mapping[str, Any], fanout: FanOutSpanProcessor, owned: bool
+) -> tuple[list[SpanProcessor], tuple[Any, ...] | None, tuple[Any, ...] | None]:
+    """The JSONL and OTLP processors for ``settings`` (reusing current ones when unchanged), and their keys."""
     existing = {type(p).__name__: p for p in fanout.processors}
     # Session, user, metadata and tags of using_*() / instrument() / thread ids on every span.
     processors: list[SpanProcessor] = [existing.get("ScopeSpanProcessor") or ScopeSpanProcessor()]
+    jsonl_key = otlp_key = None
     if settings.offline_store_enabled:
-        import os
-
-        key = (
+        jsonl_key = (
             os.path.abspath(settings.offline_store_dir),
             settings.daily_files,
             settings.include_foreign_spans,
@@ -196,7 +262,7 @@ def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanP
             tuple(settings.secret_keys),
         )
         current = existing.get("FluxLoopJsonlSpanProcessor")
-        if current is None or key != _jsonl_key:
+        if current is None or jsonl_key != _state.jsonl_key:
             current = FluxLoopJsonlSpanProcessor(
                 settings.offline_store_dir,
                 daily_files=settings.daily_files,
@@ -207,7 +273,6 @@ def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanP
                 file_mode=settings.file_mode,
                 masker=SecretMasker(settings.secret_keys, enabled=settings.mask_secrets),  # other instrumentations' spans
             )
-            _jsonl_key = key
         processors.append(current)
     explicit_endpoint = options.get("otlp_endpoint")
     # Export when asked explicitly, or from OTEL_* variables when fluxloop-otel owns the
@@ -215,13 +280,14 @@ def _processors(settings: Settings, options: dict[str, Any], fanout: FanOutSpanP
     if settings.otlp_endpoint and (explicit_endpoint or owned):
         from fluxloop_otel.export.otlp import build_otlp_processor
 
-        key = (settings.otlp_endpoint, settings.otlp_protocol, settings.otlp_capture_content, repr(settings.otlp_headers), settings.mask_secrets, tuple(settings.secret_keys))
+        content = settings.content_policy.otlp
+        otlp_key = (settings.otlp_endpoint, settings.otlp_protocol, content, repr(settings.otlp_headers), settings.mask_secrets, tuple(settings.secret_keys))
         current = existing.get("GuardedBatchSpanProcessor")
-        if current is None or key != _otlp_key:
-            current = build_otlp_processor(settings, explicit_endpoint)
-            _otlp_key = key
+        if current is None or otlp_key != _state.otlp_key:
+            masker = SecretMasker(settings.secret_keys, enabled=settings.mask_secrets)  # every span, whoever wrote it
+            current = build_otlp_processor(settings.otlp_protocol, explicit_endpoint, settings.otlp_headers, content, masker)
         processors.append(current)
-    return processors
+    return processors, jsonl_key, otlp_key
 
 
 def _activate_integrations(settings: Settings, provider: Any) -> None:
@@ -326,4 +392,4 @@ FRAMEWORKS: tuple[Framework, ...] = (
 
 
 # The first traced call configures from the environment when nothing else did.
-runtime.set_autoconfigure(configure)
+runtime.set_autoconfigure(lambda: _configure({}))

@@ -9,7 +9,6 @@ A call with no active span starts a new trace.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import json
 from typing import Any, Callable, Mapping, TypeVar, overload
@@ -23,11 +22,8 @@ from fluxloop_otel.core.arguments import ArgumentBinder
 from fluxloop_otel.core.streams import trace_async_generator, trace_generator
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.observation_types import ObservationType
-from fluxloop_otel.telemetry import attributes as record_attributes
-from fluxloop_otel.telemetry.scope import is_tracing_suppressed
 from fluxloop_otel.telemetry import (
     RECORD_TYPES,
-    UNSET,
     Invocation,
     LLMInvocation,
     RetrievalInvocation,
@@ -35,6 +31,8 @@ from fluxloop_otel.telemetry import (
     ToolCall,
     detach,
 )
+from fluxloop_otel.telemetry import attributes as record_attributes
+from fluxloop_otel.telemetry.scope import is_tracing_suppressed
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,6 +104,7 @@ class CallPlan:
         "_binders",
         "_record_type",
         "_reads_arguments",
+        "_call_template",
     )
 
     def __init__(
@@ -138,6 +137,12 @@ class CallPlan:
         # These kinds read their arguments (model, messages, query): the emitter computes their
         # (cached) static attributes from each call's record instead.
         self._reads_arguments = self.observation_type in (ObservationType.GENERATION, ObservationType.RETRIEVAL)
+        #: What every call's record starts from (copied per call by ``fresh()``). Kinds with
+        #: cached static attributes carry them there, so the record itself needs only its name.
+        self._call_template = template if self._reads_arguments else self._record_type(self.name)
+        self._call_template.record_output = capture_output
+        if isinstance(self._call_template, LLMInvocation):
+            self._call_template.read_usage = capture_tokens
 
     def binder(self, bound_call: bool) -> ArgumentBinder:
         binder = self._binders.get(bound_call)
@@ -147,20 +152,16 @@ class CallPlan:
 
     def record(self, telemetry: Telemetry, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Invocation:
         """This call's record (input bound to parameter names when it is recorded)."""
+        record = self._call_template.fresh()
         capture = self.capture_input and telemetry.capture_content
-        if not self._reads_arguments:
-            if not capture:
-                return self._record_type(self.name, record_output=self.capture_output)
-            binder = self._binders.get(instance is not None) or self.binder(instance is not None)
-            return self._record_type(self.name, input=binder.bind(args, kwargs), record_output=self.capture_output)
+        if not capture and not self._reads_arguments:
+            return record
         binder = self._binders.get(instance is not None) or self.binder(instance is not None)
         bound = binder.bind(args, kwargs)
-        record = copy.copy(self.template)
-        record.input = bound if capture else UNSET
-        record.record_output = self.capture_output
+        if capture:
+            record.input = bound
         if isinstance(record, LLMInvocation):
             _fill_generation(record, bound)
-            record.read_usage = self.capture_tokens
         elif isinstance(record, RetrievalInvocation):
             _fill_retrieval(record, bound)
         return record

@@ -11,7 +11,7 @@ and batched by :class:`GuardedBatchSpanProcessor`.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -21,9 +21,6 @@ from fluxloop_otel.export.content_filter import ContentFilteringExporter
 from fluxloop_otel.export.guard import GuardedExporter
 from fluxloop_otel.export.masking import MaskingExporter
 from fluxloop_otel.serialization.redaction import SecretMasker
-
-if TYPE_CHECKING:
-    from fluxloop_otel.config.options import Settings
 
 logger = logging.getLogger("fluxloop_otel.export")
 
@@ -68,12 +65,14 @@ def guarded_batch_processor(
     return GuardedBatchSpanProcessor(GuardedExporter(exporter), **options)
 
 
-def settings_masker(settings: "Settings") -> SecretMasker:
-    """The secret masker of ``settings`` (``mask_secrets``, ``secret_keys``)."""
-    return SecretMasker(settings.secret_keys, enabled=bool(settings.mask_secrets))
-
-
-def build_otlp_processor(settings: "Settings", endpoint: str | None) -> GuardedBatchSpanProcessor:
-    """The OTLP span processor for ``settings`` (``endpoint`` only when ``configure()`` gave one)."""
-    exporter = build_otlp_exporter(settings.otlp_protocol, endpoint, settings.otlp_headers)
-    return guarded_batch_processor(exporter, settings.otlp_capture_content, settings_masker(settings))
+def build_otlp_processor(
+    protocol: str,
+    endpoint: str | None,
+    headers: Mapping[str, str] | None,
+    capture_content: bool,
+    masker: SecretMasker | None = None,
+) -> GuardedBatchSpanProcessor:
+    """The OTLP span processor (``endpoint``/``headers`` only when ``configure()`` gave them;
+    content stripped unless ``capture_content``; other instrumentations' secrets masked by ``masker``)."""
+    exporter = build_otlp_exporter(protocol, endpoint, headers)
+    return guarded_batch_processor(exporter, capture_content, masker)

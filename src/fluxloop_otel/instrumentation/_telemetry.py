@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel.config.options import option_default, resolve_settings
+from fluxloop_otel.config.options import option_default, setting_from_environment
 from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import Telemetry
@@ -54,5 +54,5 @@ def telemetry_from(options: Mapping[str, Any], scope: str) -> Telemetry:
     tracer = trace_api.get_tracer(scope, __version__, options.get("tracer_provider"), schema_url=SCHEMA_URL)
     capture = options.get("capture_content")
     if capture is None:
-        capture = resolve_settings({}).capture_content
+        capture = setting_from_environment("capture_content")
     return Telemetry(tracer, serializer_from(options), bool(capture))

@@ -14,7 +14,7 @@ from openinference.semconv.trace import (
     SpanAttributes,
 )
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as _gen_ai
-from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.semconv.attributes import error_attributes as _error
 
 # --- OpenTelemetry GenAI ---------------------------------------------------------------
 GEN_AI_OPERATION_NAME = _gen_ai.GEN_AI_OPERATION_NAME
@@ -102,7 +102,7 @@ MIME_JSON = OpenInferenceMimeTypeValues.JSON.value
 MIME_TEXT = OpenInferenceMimeTypeValues.TEXT.value
 
 # --- Errors ------------------------------------------------------------------------------
-ERROR_TYPE = ERROR_TYPE
+ERROR_TYPE = _error.ERROR_TYPE
 
 # --- FluxLoop markers (no convention defines these) --------------------------------------
 #: FluxLoop observation type of a span ("agent", "tool", "generation", ...).

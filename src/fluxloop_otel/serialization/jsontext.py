@@ -10,6 +10,7 @@ import json
 import math
 from typing import Any
 
+_orjson: Any
 try:  # orjson is a dependency; the fallback keeps exotic platforms working
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised only where orjson has no wheel
@@ -41,7 +42,8 @@ def dumps(value: Any) -> str:
     """Compact JSON text of a JSON-compatible value."""
     if _orjson is not None:
         try:
-            return _orjson.dumps(value).decode("utf-8")
+            text: str = _orjson.dumps(value).decode("utf-8")
+            return text
         except (TypeError, ValueError):
             pass
     return _encode(_compact, value)
@@ -51,7 +53,8 @@ def dumps_line(value: Any) -> bytes:
     """One JSONL line (UTF-8 bytes ending in a newline)."""
     if _orjson is not None:
         try:
-            return _orjson.dumps(value, option=_orjson.OPT_APPEND_NEWLINE)
+            line: bytes = _orjson.dumps(value, option=_orjson.OPT_APPEND_NEWLINE)
+            return line
         except (TypeError, ValueError):
             pass
     return (_encode(_ascii, value) + "\n").encode("ascii")

@@ -71,6 +71,7 @@ class Serializer:
     # -- public API -----------------------------------------------------------------------
     def to_jsonable(self, value: Any, field: str = "value") -> Any:
         """A JSON-compatible copy of ``value`` (redacted, masked, capped). Never raises."""
+        result: Any
         try:
             result = self._flat_dict(value) if type(value) is dict else None
             if result is None:

@@ -6,7 +6,9 @@ the attribute mapping in :mod:`.attributes`.
 """
 
 from fluxloop_otel.telemetry.emitter import TRACER_NAME, Telemetry, attach, detach
+from fluxloop_otel.telemetry.policy import ContentMode, ContentPolicy
 from fluxloop_otel.telemetry.records import (
+    RECORD_TYPES,
     UNSET,
     AgentInvocation,
     EmbeddingInvocation,
@@ -14,7 +16,6 @@ from fluxloop_otel.telemetry.records import (
     EventRecord,
     Invocation,
     LLMInvocation,
-    RECORD_TYPES,
     RetrievalInvocation,
     SpanInvocation,
     StepInvocation,
@@ -25,6 +26,8 @@ from fluxloop_otel.telemetry.usage import TokenUsage
 
 __all__ = [
     "AgentInvocation",
+    "ContentMode",
+    "ContentPolicy",
     "EmbeddingInvocation",
     "EvaluationInvocation",
     "EventRecord",

@@ -26,6 +26,7 @@ from fluxloop_otel.semconv.ids import trace_uuid
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry import attributes as attrs
 from fluxloop_otel.telemetry.errors import record_error
+from fluxloop_otel.telemetry.policy import NOTHING, ContentPolicy
 from fluxloop_otel.telemetry.records import AgentInvocation, EventRecord, Invocation, WorkflowInvocation
 from fluxloop_otel.telemetry.roots import RootStarter
 from fluxloop_otel.telemetry.scope import current_scope, is_tracing_suppressed, scope_attributes
@@ -38,16 +39,25 @@ TRACER_NAME = "fluxloop_otel"
 class Telemetry:
     """Records in, spans out: see the module docstring.
 
-    ``capture_content`` decides whether inputs, outputs, messages, tool arguments and results
-    and documents are recorded at all; ``serializer`` masks, caps and redacts what is.
+    ``policy`` says where content (inputs, outputs, messages, tool arguments and results,
+    documents) goes; ``capture_content`` alone is the short form of "record it or not".
+    ``serializer`` masks, caps and redacts what is recorded.
     """
 
-    __slots__ = ("tracer", "serializer", "capture_content", "_roots")
+    __slots__ = ("tracer", "serializer", "policy", "capture_content", "_roots")
 
-    def __init__(self, tracer: trace_api.Tracer, serializer: Serializer | None = None, capture_content: bool = True) -> None:
+    def __init__(
+        self,
+        tracer: trace_api.Tracer,
+        serializer: Serializer | None = None,
+        capture_content: bool = True,
+        policy: ContentPolicy | None = None,
+    ) -> None:
         self.tracer = tracer
         self.serializer = serializer if serializer is not None else Serializer()
-        self.capture_content = bool(capture_content)
+        self.policy = policy if policy is not None else (ContentPolicy() if capture_content else NOTHING)
+        #: Whether content is recorded at all (read on every call: a plain attribute).
+        self.capture_content = self.policy.record
         self._roots: RootStarter | None = None
 
     # -- spans ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ LangChain ``Document`` objects, dicts or strings, ``response`` may be any provid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar, Mapping, Sequence, TypeVar
 
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, Span
@@ -35,6 +35,7 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+_R = TypeVar("_R", bound="Invocation")
 
 
 @dataclass(eq=False)
@@ -79,6 +80,12 @@ class Invocation:
     span: Span | None = None
     #: The span's parent context (``None``: the current context).
     parent: Context | None = None
+
+    def fresh(self: _R) -> _R:
+        """A new record with this one's fields (a template filled once, copied per call: cheaper than ``__init__``)."""
+        record = object.__new__(type(self))
+        record.__dict__.update(self.__dict__)
+        return record
 
 
 @dataclass(eq=False)

@@ -33,11 +33,11 @@ class ForcedIdGenerator(IdGenerator):
         self._forced.ids = None
 
     def generate_trace_id(self) -> int:
-        ids = getattr(self._forced, "ids", None)
+        ids: tuple[int, int] | None = getattr(self._forced, "ids", None)
         return ids[0] if ids else self._inner.generate_trace_id()
 
     def generate_span_id(self) -> int:
-        ids = getattr(self._forced, "ids", None)
+        ids: tuple[int, int] | None = getattr(self._forced, "ids", None)
         if ids:
             self._forced.ids = None
             return ids[1]

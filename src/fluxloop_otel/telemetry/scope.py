@@ -95,8 +95,8 @@ def is_tracing_suppressed(context: Context | None = None) -> bool:
 def current_scope(context: Context | None = None) -> Scope | None:
     """The scope of ``context`` (default: the current one), else one made from its baggage, else None."""
     scope = context_api.get_value(SCOPE_KEY, context)
-    if scope is not None:
-        return scope  # type: ignore[no-any-return]
+    if isinstance(scope, Scope):
+        return scope
     entries = baggage_api.get_all(context)
     if entries:
         session, user = entries.get(BAGGAGE_SESSION), entries.get(BAGGAGE_USER)
@@ -116,10 +116,10 @@ def with_scope(
 ) -> Context:
     """``context`` (default: the current one) with its scope extended by the given values."""
     base = context_api.get_value(SCOPE_KEY, context)
-    if base is None:
-        scope = Scope(session_id, user_id, metadata, tags, metadata_text)
+    if isinstance(base, Scope):
+        scope = base.merged(session_id, user_id, metadata, tags, metadata_text)
     else:
-        scope = base.merged(session_id, user_id, metadata, tags, metadata_text)  # type: ignore[union-attr]
+        scope = Scope(session_id, user_id, metadata, tags, metadata_text)
     return context_api.set_value(SCOPE_KEY, scope, context)
 
 

@@ -1,6 +1,6 @@
 """FluxLoop JSONL export: the span processor, its background writer and the record builder."""
 
-from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor, default_directory, span_view
+from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor, span_view
 from fluxloop_otel.export.fluxloop.records import SpanView, observation_record, trace_record
 from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
 
@@ -9,7 +9,6 @@ __all__ = [
     "JsonlWriter",
     "SpanView",
     "WriterStats",
-    "default_directory",
     "observation_record",
     "span_view",
     "trace_record",

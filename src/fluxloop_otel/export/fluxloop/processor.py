@@ -10,10 +10,16 @@ from typing import Iterable
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import TraceFlags
 
-from fluxloop_otel.serialization import jsontext as _json
-from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, UsageLedger, observation_record, trace_record
+from fluxloop_otel.export.fluxloop.records import (
+    SpanEvent,
+    SpanView,
+    UsageLedger,
+    observation_record,
+    trace_record,
+)
 from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
 from fluxloop_otel.export.masking import is_own_span, masked_span
+from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.serialization.redaction import SecretMasker
 
 logger = logging.getLogger("fluxloop_otel.export")
@@ -22,11 +28,6 @@ _SAMPLED = TraceFlags.SAMPLED
 OBSERVATIONS_FILE = "observations.jsonl"
 TRACES_FILE = "traces.jsonl"
 DEFAULT_DIRECTORY = "./traces"
-
-
-def default_directory() -> str:
-    """``FLUXLOOP_OFFLINE_DIR``, else ``./traces``."""
-    return os.environ.get("FLUXLOOP_OFFLINE_DIR") or DEFAULT_DIRECTORY
 
 
 def _plain_attributes(span: ReadableSpan) -> dict:
@@ -111,7 +112,7 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
         #: ``SecretMasker(enabled=False)`` to write them as they are).
         self.masker = masker if masker is not None else SecretMasker()
         self._ledger = UsageLedger()
-        self.directory = os.path.abspath(os.fspath(directory or default_directory()))
+        self.directory = os.path.abspath(os.fspath(directory or DEFAULT_DIRECTORY))
         self.daily_files = daily_files
         self.include_foreign_spans = include_foreign_spans
         self._writer = JsonlWriter(

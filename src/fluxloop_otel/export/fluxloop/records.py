@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from fluxloop_otel.serialization import jsontext as _json
-from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid, workflow_root_span_id
 from fluxloop_otel.semconv import attributes as A
+from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid, workflow_root_span_id
+from fluxloop_otel.serialization import jsontext as _json
 
 #: OpenInference span kind / GenAI operation of a span without a FluxLoop marker -> FluxLoop type.
 _KIND_TO_TYPE = {

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import atexit
 import errno
-import fcntl
 import logging
 import os
 import sys
@@ -31,6 +30,8 @@ import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
+
+from fluxloop_otel.export.fluxloop import filelock
 
 logger = logging.getLogger("fluxloop_otel.export")
 
@@ -305,7 +306,7 @@ def _append(fd: int, data: bytes) -> None:
     A short write (file size limit, full disk) is followed by another ``write`` of the rest,
     which either completes the data or fails with the real cause (EFBIG, ENOSPC, ...).
     """
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    filelock.lock(fd)
     try:
         _cut_partial_tail(fd)
         view = memoryview(data)
@@ -321,7 +322,7 @@ def _append(fd: int, data: bytes) -> None:
                 _undo_partial(fd, done)
             raise
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        filelock.unlock(fd)
 
 
 def _undo_partial(fd: int, written: int) -> None:

@@ -156,7 +156,7 @@ def _array(raw: Any, depth: int) -> tuple[Any, ...]:
     decoded = []
     index = 0
     try:
-        for index, item in enumerate(items):
+        for _index, item in enumerate(items):
             decoded.append(any_value(item, depth + 1))
     except MalformedSpan as problem:
         raise problem.under(f"[{index}]") from None
@@ -203,7 +203,7 @@ def _key_values(items: list[Any], depth: int = 0) -> dict[str, Any]:
     result: dict[str, Any] = {}
     index, key = 0, None
     try:
-        for index, item in enumerate(items):
+        for _index, item in enumerate(items):
             key = None
             if type(item) is not dict:
                 raise MalformedSpan("", f"attribute must be an object, got {_type(item)}")
@@ -248,7 +248,7 @@ def _events(span: dict[str, Any]) -> list[SpanEvent]:
     events = []
     index = 0
     try:
-        for index, event in enumerate(_list(span, "events", "events")):
+        for _index, event in enumerate(_list(span, "events", "events")):
             event = _object(event, "event")
             name = event.get("name", "")
             if type(name) is not str:

@@ -30,7 +30,6 @@ spans. ``uninstrument()`` unwraps all of it.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Callable, Collection
 
 import wrapt
@@ -38,6 +37,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type:
 from opentelemetry.instrumentation.utils import unwrap
 
 from fluxloop_otel._compat import LANGCHAIN_SET_CONFIG_CONTEXT, LANGGRAPH_SET_CONFIG_CONTEXT
+from fluxloop_otel.config.options import setting_from_environment
 from fluxloop_otel.instrumentation._telemetry import telemetry_from
 from fluxloop_otel.instrumentation.langchain.package import _instruments
 
@@ -62,10 +62,6 @@ _LANGGRAPH_SCOPES = (
 )
 _CONFIG_CONTEXT = LANGCHAIN_SET_CONFIG_CONTEXT
 _LANGGRAPH_CONFIG_CONTEXT = LANGGRAPH_SET_CONFIG_CONTEXT
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class _BaseCallbackManagerInit:
@@ -110,7 +106,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         from fluxloop_otel.instrumentation.langchain._handler import FluxLoopCallbackHandler
 
         hide = kwargs.get("hide_internal_runnables")
-        hide_plumbing = _env_flag(HIDE_INTERNAL_ENV) if hide is None else bool(hide)
+        hide_plumbing = bool(setting_from_environment("langchain_hide_internal")) if hide is None else bool(hide)
         self._handler = FluxLoopCallbackHandler(telemetry_from(kwargs, __name__), hide_plumbing=hide_plumbing)
         self._wrapped = []
         _content.register_converters()

@@ -95,6 +95,7 @@ def _usage(message: AIMessage | None, llm_output: Any) -> TokenUsage | None:
     """``usage_metadata`` of the message, else the provider's ``token_usage`` / ``usage``."""
     if message is not None:
         counts = message.usage_metadata  # LangChain's own dict: read it directly
+        usage: TokenUsage | None
         if counts:
             usage = TokenUsage(counts.get("input_tokens"), counts.get("output_tokens"), counts.get("total_tokens"))
             if usage:

@@ -16,6 +16,7 @@ import wrapt
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 
 from fluxloop_otel.telemetry import UNSET, EmbeddingInvocation, Telemetry, attach, detach
+
 #: Method name -> whether it is a coroutine function.
 METHODS = {"embed_documents": False, "embed_query": False, "aembed_documents": True, "aembed_query": True}
 _inside: contextvars.ContextVar[bool] = contextvars.ContextVar("fluxloop_otel_in_embedding", default=False)
@@ -116,6 +117,7 @@ def _subclasses(root: type) -> list[type]:
     pending = [root]
     while pending:
         cls = pending.pop()
+        sub: type
         for sub in cls.__subclasses__():
             if sub not in found:
                 found.append(sub)
@@ -177,12 +179,12 @@ class EmbeddingsPatcher:
             return
         patcher = self
 
-        def __init_subclass__(cls: type, **kwargs: Any) -> None:
-            super(root, cls).__init_subclass__(**kwargs)  # type: ignore[misc]
+        def __init_subclass__(cls: Any, /, **kwargs: Any) -> None:
+            super(root, cls).__init_subclass__(**kwargs)  # type: ignore[arg-type]
             try:
                 patcher.patch_class(cls)
             except Exception:
                 pass
 
         self._hook = classmethod(__init_subclass__)
-        root.__init_subclass__ = self._hook  # type: ignore[attr-defined]
+        root.__init_subclass__ = self._hook  # type: ignore[method-assign]

@@ -20,7 +20,6 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
-
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from fluxloop_otel.instrumentation.langchain import _chains, _chat, _content, _retrievers, _tools
@@ -129,7 +128,7 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         return run
 
     def _close(self, run_id: UUID) -> Run | None:
-        run = self.runs.pop(run_id, None)
+        run: Run | None = self.runs.pop(run_id, None)
         if run is not None and (not run.owned or run.record is None):
             return None
         return run
@@ -300,7 +299,7 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         run = self._open(run_id, parent_run_id, LLM, record)
         run.started_ns = time.monotonic_ns()
 
-    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+    def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
             run = self.runs.get(run_id)
             if run is not None:

@@ -29,8 +29,8 @@ import wrapt
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel.telemetry import detach as safe_detach
 from fluxloop_otel.instrumentation.langchain._runs import Run, RunMap
+from fluxloop_otel.telemetry import detach as safe_detach
 
 #: Context key holding the id of the LangChain run whose span is current.
 RUN_KEY = context_api.create_key("fluxloop_otel.langchain.run_id")
@@ -127,7 +127,7 @@ def scoped_async_iterator(
     return ScopedAsyncIterator(wrapped(*args, **kwargs), Scope())
 
 
-class ScopedIterator(wrapt.ObjectProxy):  # type: ignore[misc]
+class ScopedIterator(wrapt.ObjectProxy):  # type: ignore[type-arg]
     """A generator whose steps (``next``/``send``/``throw``/``close``) each run in one scope."""
 
     def __init__(self, wrapped: Any, scope: Scope) -> None:
@@ -168,7 +168,7 @@ class ScopedIterator(wrapt.ObjectProxy):  # type: ignore[misc]
         return self._step(self.__wrapped__.close)
 
 
-class ScopedAsyncIterator(wrapt.ObjectProxy):  # type: ignore[misc]
+class ScopedAsyncIterator(wrapt.ObjectProxy):  # type: ignore[type-arg]
     """An async generator whose steps (``__anext__``, ``asend``, ``athrow``, ``aclose``) run in one scope."""
 
     def __init__(self, wrapped: Any, scope: Scope) -> None:

@@ -15,14 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable
 
-from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE, record_lines
 from fluxloop_otel.export.fluxloop.records import SpanEvent, UsageLedger
 from fluxloop_otel.export.masking import mask_attributes
-from fluxloop_otel.serialization.redaction import SecretMasker
 from fluxloop_otel.export.otlp_json.decode import DecodedSpan, decode_document
-from fluxloop_otel.export.otlp_json.lines import DEFAULT_MAX_LINE_BYTES, Line, UnsupportedCompression, open_input, read_lines
+from fluxloop_otel.export.otlp_json.lines import (
+    DEFAULT_MAX_LINE_BYTES,
+    Line,
+    UnsupportedCompression,
+    open_input,
+    read_lines,
+)
 from fluxloop_otel.runner.trace_runs import RunCollector
+from fluxloop_otel.serialization import jsontext as _json
+from fluxloop_otel.serialization.redaction import SecretMasker
 
 ProblemCallback = Callable[[str], None]
 ProgressCallback = Callable[[int], None]
