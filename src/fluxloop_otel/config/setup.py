@@ -30,6 +30,8 @@ from fluxloop_otel.config.options import Settings, option_default, resolve_setti
 from fluxloop_otel.core import runtime
 from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
+from fluxloop_otel.export.logs import event_logs
+from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
 from fluxloop_otel.telemetry.policy import ContentMode
@@ -128,7 +130,8 @@ def force_flush(timeout: float = 30.0) -> bool:
     """Write/export everything ended so far; True when done within ``timeout`` seconds."""
     with _lock:
         fanouts = list(_fanouts.values())
-    return all(fanout.force_flush(int(timeout * 1000)) for fanout in fanouts)
+    spans = all(fanout.force_flush(int(timeout * 1000)) for fanout in fanouts)
+    return event_logs.force_flush(int(timeout * 1000)) and spans
 
 
 def shutdown(timeout: float = 30.0) -> None:
@@ -141,6 +144,7 @@ def shutdown(timeout: float = 30.0) -> None:
         force_flush(timeout)
         for fanout in list(_fanouts.values()):
             fanout.replace(())
+        event_logs.shutdown()
         _state = ConfigState(own_provider=_state.own_provider)
         runtime.install(runtime.Runtime(resolve_settings({"enabled": False}), None))
 
@@ -183,9 +187,24 @@ def _apply(settings: Settings, options: Mapping[str, Any]) -> None:
         otlp_key=otlp_key,
     )
     tracer = provider.get_tracer(TRACER_NAME, __version__)
-    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy)))
+    event_logger = _event_logger(settings, options, provider) if policy.events else None
+    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy, event_logger=event_logger)))
     _activate_integrations(settings, provider)
     logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.as_dict().items() if k != "redact"})
+
+
+def _event_logger(settings: Settings, options: Mapping[str, Any], provider: Any) -> Any:
+    """The logger of GenAI log events (content mode EVENT_ONLY / SPAN_AND_EVENT): see ``export/logs.py``."""
+    from opentelemetry import _logs
+
+    logger_provider = event_logs.provider_for(
+        endpoint=settings.otlp_endpoint,
+        protocol=settings.otlp_protocol,
+        headers=settings.otlp_headers,
+        explicit=bool(options.get("otlp_endpoint")),
+        resource=getattr(provider, "resource", None),
+    )
+    return _logs.get_logger(TRACER_NAME, __version__, logger_provider, schema_url=SCHEMA_URL)
 
 
 def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
@@ -353,6 +372,8 @@ class Framework:
             options = {
                 "tracer_provider": provider,
                 "capture_content": active.telemetry.capture_content,
+                "content_policy": active.telemetry.policy,
+                "logger_provider": event_logs.own if active.telemetry.event_logger is not None else None,
                 "serializer": active.telemetry.serializer,
                 **self._extra(settings),
             }

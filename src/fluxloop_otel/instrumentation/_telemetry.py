@@ -6,6 +6,11 @@ Options (all optional, as contrib instrumentors take them):
 * ``capture_content``: record prompts, replies, arguments, results, documents (default: the
   ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` / ``FLUXLOOP_CAPTURE_CONTENT``
   setting, as ``configure()`` reads it);
+* ``content_policy``: a :class:`~fluxloop_otel.telemetry.policy.ContentPolicy` (where content
+  goes: spans, OTLP, log events); default: the ``capture_content`` switch, else the content mode
+  of the environment, as ``configure()`` reads it;
+* ``logger_provider``: where GenAI log events go when the policy says ``events`` (default: the
+  global logger provider, as contrib instrumentations do);
 * ``serializer``: a ready :class:`~fluxloop_otel.serialization.Serializer`, or its parts
   ``max_content_chars``, ``mask_secrets``, ``secret_keys``, ``redact`` (defaults as ``configure()``'s).
 
@@ -16,18 +21,22 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from opentelemetry import _logs as logs_api
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel.config.options import option_default, setting_from_environment
+from fluxloop_otel.config.options import option_default, resolve_settings
 from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import Telemetry
+from fluxloop_otel.telemetry.policy import NOTHING, ContentPolicy
 from fluxloop_otel.version import __version__
 
 #: ``instrument()`` options every fluxloop-otel instrumentor understands.
 TELEMETRY_OPTIONS = (
     "tracer_provider",
+    "logger_provider",
     "capture_content",
+    "content_policy",
     "serializer",
     "max_content_chars",
     "mask_secrets",
@@ -52,7 +61,19 @@ def serializer_from(options: Mapping[str, Any]) -> Serializer:
 def telemetry_from(options: Mapping[str, Any], scope: str) -> Telemetry:
     """The :class:`Telemetry` of one instrumentor (instrumentation scope ``scope``)."""
     tracer = trace_api.get_tracer(scope, __version__, options.get("tracer_provider"), schema_url=SCHEMA_URL)
-    capture = options.get("capture_content")
-    if capture is None:
-        capture = setting_from_environment("capture_content")
-    return Telemetry(tracer, serializer_from(options), bool(capture))
+    policy = options.get("content_policy")
+    if policy is not None and not isinstance(policy, ContentPolicy):
+        raise TypeError(f"content_policy must be a fluxloop_otel.telemetry.policy.ContentPolicy, got {type(policy).__name__}")
+    if policy is None:
+        capture = options.get("capture_content")
+        if capture is None:
+            try:
+                policy = resolve_settings({}).content_policy  # the environment's content mode
+            except Exception:  # a privacy switch that cannot be read fails closed
+                policy = NOTHING
+        else:
+            policy = ContentPolicy() if capture else NOTHING
+    event_logger = None
+    if policy.events:
+        event_logger = logs_api.get_logger(scope, __version__, options.get("logger_provider"), schema_url=SCHEMA_URL)
+    return Telemetry(tracer, serializer_from(options), policy=policy, event_logger=event_logger)

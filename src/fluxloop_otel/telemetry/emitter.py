@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
+from opentelemetry._logs import Logger
 from opentelemetry.context import Context
 
 from fluxloop_otel._compat import quiet_detach
@@ -26,8 +27,15 @@ from fluxloop_otel.semconv.ids import trace_uuid
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry import attributes as attrs
 from fluxloop_otel.telemetry.errors import record_error
+from fluxloop_otel.telemetry.events import emit_operation_details
 from fluxloop_otel.telemetry.policy import NOTHING, ContentPolicy
-from fluxloop_otel.telemetry.records import AgentInvocation, EventRecord, Invocation, WorkflowInvocation
+from fluxloop_otel.telemetry.records import (
+    AgentInvocation,
+    EventRecord,
+    Invocation,
+    LLMInvocation,
+    WorkflowInvocation,
+)
 from fluxloop_otel.telemetry.roots import RootStarter
 from fluxloop_otel.telemetry.scope import current_scope, is_tracing_suppressed, scope_attributes
 from fluxloop_otel.telemetry.usage import TokenUsage
@@ -44,7 +52,7 @@ class Telemetry:
     ``serializer`` masks, caps and redacts what is recorded.
     """
 
-    __slots__ = ("tracer", "serializer", "policy", "capture_content", "_roots")
+    __slots__ = ("tracer", "serializer", "policy", "capture_content", "event_logger", "_events", "_roots")
 
     def __init__(
         self,
@@ -52,12 +60,16 @@ class Telemetry:
         serializer: Serializer | None = None,
         capture_content: bool = True,
         policy: ContentPolicy | None = None,
+        event_logger: Logger | None = None,
     ) -> None:
         self.tracer = tracer
         self.serializer = serializer if serializer is not None else Serializer()
         self.policy = policy if policy is not None else (ContentPolicy() if capture_content else NOTHING)
         #: Whether content is recorded at all (read on every call: a plain attribute).
         self.capture_content = self.policy.record
+        #: Where GenAI log events go (``policy.events``; see :mod:`fluxloop_otel.telemetry.events`).
+        self.event_logger = event_logger
+        self._events = event_logger is not None and self.policy.events
         self._roots: RootStarter | None = None
 
     # -- spans ------------------------------------------------------------------------------------
@@ -103,6 +115,8 @@ class Telemetry:
                 span.set_attributes(attributes)
             if inv.error_message:
                 span.set_status(trace_api.Status(trace_api.StatusCode.ERROR, inv.error_message))
+            if self._events and type(inv) is LLMInvocation:
+                self._emit_event(span)
         finally:
             span.end(end_time=inv.end_time_ns)
 
@@ -116,8 +130,17 @@ class Telemetry:
             if attributes:
                 span.set_attributes(attributes)
             record_error(span, error, self.serializer)
+            if self._events and type(inv) is LLMInvocation:
+                self._emit_event(span)
         finally:
             span.end(end_time=inv.end_time_ns)
+
+    def _emit_event(self, span: trace_api.Span) -> None:
+        """The model call's ``gen_ai.client.inference.operation.details`` log event (never raises)."""
+        try:
+            emit_operation_details(self.event_logger, span, self.capture_content)  # type: ignore[arg-type]
+        except Exception:  # a logging pipeline's fault must not reach the traced program
+            pass
 
     def note(self, inv: Invocation, name: str, attributes: Mapping[str, Any] | None = None) -> None:
         """A span event on a running record (e.g. a LangGraph interrupt)."""
