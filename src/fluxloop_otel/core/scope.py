@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 from typing import Any, Mapping, Sequence
 
 from opentelemetry import baggage as baggage_api
@@ -32,6 +33,16 @@ from fluxloop_otel.telemetry.scope import (
     is_tracing_suppressed,
     with_scope,
 )
+
+logger = logging.getLogger("fluxloop_otel")
+_warned: set[str] = set()
+
+
+def _warn_once(name: str, value: Any, expected: str) -> None:
+    """A wrong value never affects the program: one warning per kind, and the value is ignored."""
+    if name not in _warned:
+        _warned.add(name)
+        logger.warning("fluxloop-otel: using_*(%s=...) got a %s, expected %s; ignored", name, type(value).__name__, expected)
 
 
 class _ContextBlock(contextlib.ContextDecorator):
@@ -83,9 +94,13 @@ class using_attributes(_ContextBlock):  # noqa: N801 - OpenInference's name
         baggage: bool = False,
     ) -> None:
         if metadata is not None and not isinstance(metadata, Mapping):
-            raise TypeError(f"metadata must be a mapping, got {type(metadata).__name__}")
+            _warn_once("metadata", metadata, "a mapping")
+            metadata = None
         if isinstance(tags, str):
             tags = [tags]
+        elif tags is not None and not isinstance(tags, (list, tuple, set, frozenset)):
+            _warn_once("tags", tags, "a list of strings")
+            tags = None
         self.session_id = None if session_id is None else str(session_id)
         self.user_id = None if user_id is None else str(user_id)
         self.metadata = dict(metadata) if metadata else None

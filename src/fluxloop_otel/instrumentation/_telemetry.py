@@ -24,11 +24,11 @@ from typing import Any, Mapping
 from opentelemetry import _logs as logs_api
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel.config.options import option_default, resolve_settings
+from fluxloop_otel.config.options import option_default, resolve_settings, warn_once
 from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import Telemetry
-from fluxloop_otel.telemetry.policy import NOTHING, ContentPolicy
+from fluxloop_otel.telemetry.policy import NOTHING, ContentMode, ContentPolicy, parse_mode
 from fluxloop_otel.version import __version__
 
 #: ``instrument()`` options every fluxloop-otel instrumentor understands.
@@ -58,21 +58,38 @@ def serializer_from(options: Mapping[str, Any]) -> Serializer:
     return Serializer(max_chars=max_chars, masker=SecretMasker(keys, enabled=bool(mask)), redact=options.get("redact"))
 
 
+def content_policy_from(options: Mapping[str, Any]) -> ContentPolicy:
+    """The content policy of ``instrument()`` options: ``content_policy``, else ``capture_content``
+    (a bool or a GenAI mode name), else the environment's. A privacy switch with a value not
+    understood fails closed (nothing captured) with one warning; it never raises."""
+    policy = options.get("content_policy")
+    if policy is not None:
+        if isinstance(policy, ContentPolicy):
+            return policy
+        warn_once("instrument(content_policy)", policy, "not a ContentPolicy", "no content (fails closed)")
+        return NOTHING
+    capture = options.get("capture_content")
+    if capture is None:
+        try:
+            return resolve_settings({}).content_policy  # the environment's content mode
+        except Exception:  # a privacy switch that cannot be read fails closed
+            return NOTHING
+    if isinstance(capture, bool):
+        return ContentPolicy() if capture else NOTHING
+    if isinstance(capture, (str, ContentMode)):
+        try:
+            return ContentPolicy.for_mode(parse_mode(capture.value if isinstance(capture, ContentMode) else capture))
+        except ValueError as exc:
+            warn_once("instrument(capture_content)", capture, str(exc), "no content (fails closed)")
+            return NOTHING
+    warn_once("instrument(capture_content)", capture, "expected True/False or a mode name", "no content (fails closed)")
+    return NOTHING
+
+
 def telemetry_from(options: Mapping[str, Any], scope: str) -> Telemetry:
     """The :class:`Telemetry` of one instrumentor (instrumentation scope ``scope``)."""
     tracer = trace_api.get_tracer(scope, __version__, options.get("tracer_provider"), schema_url=SCHEMA_URL)
-    policy = options.get("content_policy")
-    if policy is not None and not isinstance(policy, ContentPolicy):
-        raise TypeError(f"content_policy must be a fluxloop_otel.telemetry.policy.ContentPolicy, got {type(policy).__name__}")
-    if policy is None:
-        capture = options.get("capture_content")
-        if capture is None:
-            try:
-                policy = resolve_settings({}).content_policy  # the environment's content mode
-            except Exception:  # a privacy switch that cannot be read fails closed
-                policy = NOTHING
-        else:
-            policy = ContentPolicy() if capture else NOTHING
+    policy = content_policy_from(options)
     event_logger = None
     if policy.events:
         event_logger = logs_api.get_logger(scope, __version__, options.get("logger_provider"), schema_url=SCHEMA_URL)
