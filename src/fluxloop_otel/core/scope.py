@@ -22,8 +22,8 @@ from typing import Any, Mapping, Sequence
 
 from opentelemetry import baggage as baggage_api
 from opentelemetry import context as context_api
-from opentelemetry.context import _SUPPRESS_HTTP_INSTRUMENTATION_KEY, _SUPPRESS_INSTRUMENTATION_KEY
 
+from fluxloop_otel._compat import SUPPRESS_HTTP_INSTRUMENTATION_KEY, SUPPRESS_INSTRUMENTATION_KEY
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry.scope import (
     BAGGAGE_SESSION,
@@ -156,9 +156,9 @@ class suppress_tracing(_ContextBlock):  # noqa: N801
     """Nothing started inside is traced (OTel's instrumentation and HTTP suppression keys)."""
 
     def _context(self) -> context_api.Context:
-        context = context_api.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True)
+        context = context_api.set_value(SUPPRESS_INSTRUMENTATION_KEY, True)
         context = context_api.set_value(SUPPRESS_PLAIN_KEY, True, context)
-        return context_api.set_value(_SUPPRESS_HTTP_INSTRUMENTATION_KEY, True, context)
+        return context_api.set_value(SUPPRESS_HTTP_INSTRUMENTATION_KEY, True, context)
 
 
 __all__ = [

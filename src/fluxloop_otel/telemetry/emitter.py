@@ -80,12 +80,13 @@ class Telemetry:
         them (decorators compute them once per function).
         """
         parent = context if context is not None else inv.parent
-        if is_tracing_suppressed(parent):  # suppress_tracing(): a span that records nothing
+        current = parent if parent is not None else context_api.get_current()
+        if is_tracing_suppressed(current):  # suppress_tracing(): a span that records nothing
             inv.span = trace_api.INVALID_SPAN
             return inv.span
         name, fixed = static if static is not None else attrs.static(inv)
         attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content)
-        scope = current_scope(parent)
+        scope = current_scope(current)
         if scope is not None:
             attributes.update(scope_attributes(scope, attributes))
         span = self.tracer.start_span(

@@ -19,9 +19,10 @@ from typing import Any, Mapping, Sequence
 
 from opentelemetry import baggage as baggage_api
 from opentelemetry import context as context_api
-from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
+from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from fluxloop_otel._compat import BAGGAGE_KEY, SUPPRESS_INSTRUMENTATION_KEY
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.serialization import jsontext as _json
 
@@ -89,15 +90,16 @@ def is_tracing_suppressed(context: Context | None = None) -> bool:
     """Whether ``context`` (default: the current one) is inside ``suppress_tracing()`` or
     OpenTelemetry's ``suppress_instrumentation()`` (two dict lookups: cheap on the hot path)."""
     current = context if context is not None else context_api.get_current()
-    return bool(current.get(_SUPPRESS_INSTRUMENTATION_KEY) or current.get(SUPPRESS_PLAIN_KEY))
+    return bool(current.get(SUPPRESS_INSTRUMENTATION_KEY) or current.get(SUPPRESS_PLAIN_KEY))
 
 
 def current_scope(context: Context | None = None) -> Scope | None:
     """The scope of ``context`` (default: the current one), else one made from its baggage, else None."""
-    scope = context_api.get_value(SCOPE_KEY, context)
-    if isinstance(scope, Scope):
-        return scope
-    entries = baggage_api.get_all(context)
+    current = context if context is not None else context_api.get_current()
+    scope = current.get(SCOPE_KEY)
+    if scope is not None:
+        return scope if isinstance(scope, Scope) else None
+    entries: Any = current.get(BAGGAGE_KEY) if BAGGAGE_KEY is not None else baggage_api.get_all(current)
     if entries:
         session, user = entries.get(BAGGAGE_SESSION), entries.get(BAGGAGE_USER)
         if session or user:
