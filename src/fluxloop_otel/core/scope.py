@@ -24,6 +24,7 @@ from opentelemetry import baggage as baggage_api
 from opentelemetry import context as context_api
 
 from fluxloop_otel._compat import SUPPRESS_HTTP_INSTRUMENTATION_KEY, SUPPRESS_INSTRUMENTATION_KEY
+from fluxloop_otel.core import runtime as _runtime
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry.scope import (
     BAGGAGE_SESSION,
@@ -106,15 +107,19 @@ class using_attributes(_ContextBlock):  # noqa: N801 - OpenInference's name
         self.metadata = dict(metadata) if metadata else None
         self.tags = tuple(str(tag) for tag in tags) if tags else ()
         self.baggage = bool(baggage)
-        self._metadata_text = Serializer().dumps(self.metadata, "metadata") if self.metadata else None
 
     def _context(self) -> context_api.Context:
+        metadata_text = None
+        if self.metadata:  # serialized once per block, masked and redacted like any metadata
+            active = _runtime.current
+            serializer = active.serializer if active is not None else Serializer()
+            metadata_text = serializer.dumps(self.metadata, "metadata")
         context = with_scope(
             session_id=self.session_id,
             user_id=self.user_id,
             metadata=self.metadata,
             tags=self.tags,
-            metadata_text=self._metadata_text,
+            metadata_text=metadata_text,
         )
         if self.baggage:
             if self.session_id:

@@ -69,7 +69,7 @@ class Scope:
         merged_metadata = {**self.metadata, **metadata} if metadata else self.metadata
         text = self.metadata_text
         if metadata:
-            text = metadata_text if not self.metadata else None
+            text = metadata_text if not self.metadata else _merge_texts(self.metadata_text, metadata_text)
         added = tuple(tag for tag in tags if tag not in self.tags)
         return Scope(
             session_id or self.session_id,
@@ -123,6 +123,17 @@ def with_scope(
     else:
         scope = Scope(session_id, user_id, metadata, tags, metadata_text)
     return context_api.set_value(SCOPE_KEY, scope, context)
+
+
+def _merge_texts(outer: str | None, inner: str | None) -> str | None:
+    """Two serialized metadata objects merged (inner keys win); None when one is missing."""
+    if outer is None or inner is None:
+        return None
+    try:
+        a, b = _json.loads(outer), _json.loads(inner)
+    except ValueError:
+        return None
+    return _json.dumps({**a, **b}) if isinstance(a, dict) and isinstance(b, dict) else None
 
 
 def _metadata_text(scope: Scope) -> str:
