@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.e2e
 
 MODE = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 LOCAL = "FLUXLOOP_CAPTURE_CONTENT"
+OTLP = "FLUXLOOP_OTLP_CAPTURE_CONTENT"
 
 #: setting -> (environment, expected: spans in process, OTLP traces, log events, JSONL, warns)
 TABLE: dict[str, tuple[dict[str, str], tuple[str, str, str, str, bool]]] = {
@@ -45,6 +47,7 @@ TABLE: dict[str, tuple[dict[str, str], tuple[str, str, str, str, bool]]] = {
     "FLUXLOOP_CAPTURE_CONTENT=false": ({LOCAL: "false"}, ("no", "no", "no", "no", False)),
     "FLUXLOOP_CAPTURE_CONTENT=maybe": ({LOCAL: "maybe"}, ("no", "no", "no", "no", True)),
     "SPAN_AND_EVENT + FLUXLOOP_CAPTURE_CONTENT=false": ({MODE: "SPAN_AND_EVENT", LOCAL: "false"}, ("no", "no", "no", "no", False)),
+    "EVENT_ONLY + FLUXLOOP_OTLP_CAPTURE_CONTENT=false": ({MODE: "EVENT_ONLY", OTLP: "false"}, ("yes", "no", "no (event without content)", "yes", False)),
 }
 
 
@@ -80,11 +83,16 @@ def measure(setting: str, environment: dict[str, str], tmp: Path, loopback: Any,
         sink.wait_for_spans(sum(1 for _ in spans), timeout=5)
         in_process = _seen(marker, json.dumps([dict(s.attributes) for s in spans]))
         otlp = _seen(marker, b"".join(r.body for r in sink.requests))
-        events = [log for log in sink.logs if log.event_name == OPERATION_DETAILS and marker in json.dumps(log.attributes)]
-        assert len(events) <= 1  # one per model call
+        (chat,) = [s for s in spans if s.name.startswith("chat ")]  # traced in every mode
+        trace_id = f"{chat.context.trace_id:032x}"
+        time.sleep(0.1)
+        emitted = [log for log in sink.logs if log.event_name == OPERATION_DETAILS and log.trace_id == trace_id]
+        assert len(emitted) <= 1  # one per model call
+        events = "yes" if any(marker in json.dumps(log.attributes) for log in emitted) else "no"
+        if emitted and events == "no":
+            events = "no (event without content)"
         jsonl = _seen(marker, (directory / "observations.jsonl").read_text())
-        assert any(s.name.startswith("chat ") for s in spans)  # traced in every mode
-        return in_process, otlp, "yes" if events else "no", jsonl
+        return in_process, otlp, events, jsonl
     finally:
         fl.shutdown()
         provider.shutdown()

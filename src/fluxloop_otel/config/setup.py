@@ -188,7 +188,9 @@ def _apply(settings: Settings, options: Mapping[str, Any]) -> None:
     )
     tracer = provider.get_tracer(TRACER_NAME, __version__)
     event_logger = _event_logger(settings, options, provider) if policy.events else None
-    runtime.install(runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy, event_logger=event_logger)))
+    # FLUXLOOP_OTLP_CAPTURE_CONTENT=false: events (which may leave by OTLP) keep their structure, not the content.
+    telemetry = Telemetry(tracer, serializer, policy=policy, event_logger=event_logger, event_content=settings.otlp_capture_content)
+    runtime.install(runtime.Runtime(settings, telemetry))
     _activate_integrations(settings, provider)
     logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.as_dict().items() if k != "redact"})
 
@@ -373,6 +375,7 @@ class Framework:
                 "tracer_provider": provider,
                 "capture_content": active.telemetry.capture_content,
                 "content_policy": active.telemetry.policy,
+                "event_content": active.telemetry.event_content,
                 "logger_provider": event_logs.own if active.telemetry.event_logger is not None else None,
                 "serializer": active.telemetry.serializer,
                 **self._extra(settings),

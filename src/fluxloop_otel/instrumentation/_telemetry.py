@@ -10,7 +10,8 @@ Options (all optional, as contrib instrumentors take them):
   goes: spans, OTLP, log events); default: the ``capture_content`` switch, else the content mode
   of the environment, as ``configure()`` reads it;
 * ``logger_provider``: where GenAI log events go when the policy says ``events`` (default: the
-  global logger provider, as contrib instrumentations do);
+  global logger provider, as contrib instrumentations do); ``event_content=False`` keeps the
+  content out of them (structure only);
 * ``serializer``: a ready :class:`~fluxloop_otel.serialization.Serializer`, or its parts
   ``max_content_chars``, ``mask_secrets``, ``secret_keys``, ``redact`` (defaults as ``configure()``'s).
 
@@ -37,6 +38,7 @@ TELEMETRY_OPTIONS = (
     "logger_provider",
     "capture_content",
     "content_policy",
+    "event_content",
     "serializer",
     "max_content_chars",
     "mask_secrets",
@@ -93,4 +95,5 @@ def telemetry_from(options: Mapping[str, Any], scope: str) -> Telemetry:
     event_logger = None
     if policy.events:
         event_logger = logs_api.get_logger(scope, __version__, options.get("logger_provider"), schema_url=SCHEMA_URL)
-    return Telemetry(tracer, serializer_from(options), policy=policy, event_logger=event_logger)
+    event_content = options.get("event_content", True) is not False
+    return Telemetry(tracer, serializer_from(options), policy=policy, event_logger=event_logger, event_content=event_content)

@@ -52,7 +52,7 @@ class Telemetry:
     ``serializer`` masks, caps and redacts what is recorded.
     """
 
-    __slots__ = ("tracer", "serializer", "policy", "capture_content", "event_logger", "_events", "_roots")
+    __slots__ = ("tracer", "serializer", "policy", "capture_content", "event_logger", "event_content", "_events", "_roots")
 
     def __init__(
         self,
@@ -61,6 +61,7 @@ class Telemetry:
         capture_content: bool = True,
         policy: ContentPolicy | None = None,
         event_logger: Logger | None = None,
+        event_content: bool = True,
     ) -> None:
         self.tracer = tracer
         self.serializer = serializer if serializer is not None else Serializer()
@@ -69,6 +70,8 @@ class Telemetry:
         self.capture_content = self.policy.record
         #: Where GenAI log events go (``policy.events``; see :mod:`fluxloop_otel.telemetry.events`).
         self.event_logger = event_logger
+        #: Whether events carry the content (``False``: structure only, e.g. content must not leave by OTLP).
+        self.event_content = event_content
         self._events = event_logger is not None and self.policy.events
         self._roots: RootStarter | None = None
 
@@ -139,7 +142,7 @@ class Telemetry:
     def _emit_event(self, span: trace_api.Span) -> None:
         """The model call's ``gen_ai.client.inference.operation.details`` log event (never raises)."""
         try:
-            emit_operation_details(self.event_logger, span, self.capture_content)  # type: ignore[arg-type]
+            emit_operation_details(self.event_logger, span, self.capture_content and self.event_content)  # type: ignore[arg-type]
         except Exception:  # a logging pipeline's fault must not reach the traced program
             pass
 
