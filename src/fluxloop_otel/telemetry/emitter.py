@@ -9,6 +9,10 @@ the content policy and error recording; capabilities added here reach every entr
 A ``Telemetry`` is built from what an instrumentation is given (a tracer, a serializer, a content
 switch); it never reads global fluxloop-otel state, installs a provider or writes files.
 
+Spans started inside ``suppress_tracing()`` are not made; the session, user, metadata and tags
+of the context (``using_*()``, ``instrument()``, thread ids: :mod:`.scope`) are stamped at start;
+model calls emit a GenAI log event when the policy says ``events`` (:mod:`.events`).
+
 Hot path: one attribute dict at start and one at end, content serialized once, no I/O.
 """
 
@@ -127,7 +131,7 @@ class Telemetry:
     def fail(self, inv: Invocation, error: BaseException) -> None:
         """Record ``error`` on ``inv`` (status, ``error.type``, exception event) and end its span."""
         span = inv.span
-        if span is None:
+        if span is None or span is trace_api.INVALID_SPAN:
             return
         try:
             attributes = attrs.failure_attributes(inv)
