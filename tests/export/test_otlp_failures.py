@@ -72,7 +72,9 @@ def test_dead_backend_costs_the_program_nothing(
             slowest = max(slowest, time.perf_counter() - started)
             if index % 20 == 0:
                 time.sleep(0.1)  # let the batch worker start exports against the dead backend
-        assert slowest < 0.5, f"a traced call took {slowest:.3f} s"
+        # A call that waited for an export would take the export timeout (3 s); half of it leaves
+        # room for a loaded machine without letting a blocking call through.
+        assert slowest < 1.5, f"a traced call took {slowest:.3f} s: it waited for the exporter"
 
         started = time.perf_counter()
         assert fl.force_flush(1.0) is False  # the JSONL part is flushed; the OTLP part cannot be

@@ -5,7 +5,7 @@ produced), the loss is reported by one warning, no partial line is left, and wri
 once the fault is gone.
 
 (Covered elsewhere: the path is a file, and a file replaced by a directory —
-tests/unit/test_faults.py::test_directory_path_is_a_file, ::test_file_replaced_by_directory_then_writable_again;
+tests/export/test_processor_faults.py::test_directory_path_is_a_file, ::test_file_replaced_by_directory_then_writable_again;
 a deleted file — ::test_file_deleted_while_running_is_recreated.)
 """
 

@@ -3,7 +3,7 @@ to change it) whatever the umask: the FluxLoop JSONL files, the experiment direc
 ``fluxloop-otel run`` and the argument recording. Output paths from a runner config cannot
 leave the project, neither by ``..`` nor through a symbolic link.
 
-(Covered elsewhere: JSONL files 0600 — tests/unit/test_faults.py::test_files_created_private_by_default;
+(Covered elsewhere: JSONL files 0600 — tests/export/test_processor_faults.py::test_files_created_private_by_default;
 ``..`` in output paths — tests/fluxloop_cli/test_runner_execution.py::test_output_paths_escaping_the_root_are_refused,
 ::test_absolute_output_is_allowed_on_the_command_line_only.)
 """

@@ -2,7 +2,7 @@
 Process, Pool, ProcessPoolExecutor) and interpreter exit without ``shutdown()``: every
 participant's records are in the shared files once, none twice.
 
-(Interpreter exit without shutdown in a single process: tests/unit/test_configure.py::
+(Interpreter exit without shutdown in a single process: tests/config/test_configure.py::
 test_interpreter_exit_without_shutdown_flushes; here with children and queued spans at fork.)
 """
 

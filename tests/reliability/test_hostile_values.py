@@ -3,7 +3,7 @@ forever, ``__repr__`` that raises, ``__str__``/``__repr__`` that hang, in argume
 values, set elements, metadata, events and exceptions. The traced call behaves as it does
 untraced, within a bounded time, and the span is exported (in memory and JSONL) with a marker.
 
-(Serializer-level cases: tests/unit/test_serializer.py::test_hostile_objects_never_run_user_repr_and_get_a_marker,
+(Serializer-level cases: tests/serialization/test_serializer.py::test_hostile_objects_never_run_user_repr_and_get_a_marker,
 ::test_redaction_hook_applies_and_failing_hook_drops_content, ::test_cycles_are_cut.)
 """
 

@@ -3,7 +3,7 @@
 every parent is the call that really made it (recorded independently of OpenTelemetry), and
 the FluxLoop ids agree with the OTel ids.
 
-(8 threads x 2,000 calls: tests/unit/test_nesting.py::test_eight_threads_two_thousand_calls_each.)
+(8 threads x 2,000 calls: tests/core/test_nesting.py::test_eight_threads_two_thousand_calls_each.)
 """
 
 from __future__ import annotations

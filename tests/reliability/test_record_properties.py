@@ -2,7 +2,7 @@
 by the JSONL processor and ``convert``), JSONL line encoding, option values from the
 environment and ``configure()``, ``.env`` files, and secret masking.
 
-(Already fuzzed: the serializer — tests/unit/test_serializer.py; ids — tests/unit/test_ids.py;
+(Already fuzzed: the serializer — tests/serialization/test_serializer.py; ids — tests/semconv/test_ids.py;
 ``convert`` input — tests/export/test_convert_errors.py; runner targets, inputs and config —
 tests/fluxloop_cli/test_runner_targets.py, test_runner_parsers.py.)
 """

@@ -4,7 +4,7 @@ files or the OTLP backend. The backend is a real loopback OTLP/HTTP receiver: th
 bodies off the wire are searched, as are the JSONL files byte for byte and every exported span
 (attributes, events, status).
 
-(Masking rules one by one: tests/unit/test_serializer.py::test_secret_keys_masked,
+(Masking rules one by one: tests/serialization/test_serializer.py::test_secret_keys_masked,
 ::test_secret_looking_values_masked; content kept out of OTLP: tests/export, content split.)
 """
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from fluxloop_otel.cli.main import COMMANDS
 from fluxloop_otel.config.options import OPTIONS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 
