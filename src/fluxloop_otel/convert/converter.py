@@ -13,11 +13,11 @@ import os
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE, record_lines
-from fluxloop_otel.export.fluxloop.records import SpanEvent, UsageLedger
-from fluxloop_otel.export.masking import mask_attributes
+from fluxloop_otel.export.fluxloop.records import UsageLedger
+from fluxloop_otel.export.masking import mask_view
 from fluxloop_otel.export.otlp_json.decode import DecodedSpan, decode_document
 from fluxloop_otel.export.otlp_json.lines import (
     DEFAULT_MAX_LINE_BYTES,
@@ -158,7 +158,7 @@ class Converter:
 
     def _write(self, item: DecodedSpan, where: str) -> None:
         if self.options.mask_secrets:
-            _mask_view(item.view, self._masker)
+            mask_view(item.view, self._masker)
         try:
             lines = list(record_lines(item.view, self.options.include_foreign_spans, ledger=self._ledger))
         except Exception as exc:  # a span the record builder cannot handle: report it, keep going
@@ -183,20 +183,6 @@ class Converter:
 
     def close(self) -> None:
         self._outputs.close()
-
-
-def _mask_view(view: Any, masker: SecretMasker) -> None:
-    """Mask secrets in a decoded span's attributes and events (spans from a collector may come
-    from any instrumentation; ours are masked already, and masking is idempotent)."""
-    masked = mask_attributes(view.attributes, masker)
-    if masked is not None:
-        view.attributes = masked
-    events = list(view.events)
-    for index, event in enumerate(events):
-        masked = mask_attributes(event.attributes, masker)
-        if masked is not None:
-            events[index] = SpanEvent(event.name, masked)
-            view.events = events
 
 
 def _json_problem(exc: ValueError) -> str:

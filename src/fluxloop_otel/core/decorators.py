@@ -32,7 +32,6 @@ from fluxloop_otel.telemetry import (
     detach,
 )
 from fluxloop_otel.telemetry import attributes as record_attributes
-from fluxloop_otel.telemetry.scope import is_tracing_suppressed
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -214,7 +213,6 @@ def _fill_retrieval(record: RetrievalInvocation, bound: Mapping[str, Any]) -> No
 
 
 _attach = context_api.attach
-_suppressed = is_tracing_suppressed
 _span_context = trace_api.set_span_in_context
 _detach = detach
 
@@ -239,7 +237,7 @@ def observation_wrapper(plan: CallPlan) -> Callable[..., Any]:
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         rt = _runtime.current or get_runtime()
-        if not rt.enabled or _suppressed():
+        if not rt.enabled:  # (inside suppress_tracing() the emitter starts no span: one context read, there)
             return wrapped(*args, **kwargs)
         telemetry = rt.telemetry
         if kind != _SYNC:

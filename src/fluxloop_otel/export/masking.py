@@ -30,25 +30,34 @@ def is_own_span(span: ReadableSpan) -> bool:
     return scope is not None and scope.name.startswith(_OWN_SCOPE_PREFIX)
 
 
-def _mask_value(masker: SecretMasker, key: str, value: Any) -> Any:
-    if isinstance(value, str):
-        if len(value) and masker.is_secret_key(key):
-            return MASK
-        return masker.mask_text(value) if len(value) >= MIN_SECRET_VALUE_LENGTH else value
-    if isinstance(value, (tuple, list)) and value and isinstance(value[0], str):
-        secret = masker.is_secret_key(key)
-        masked = [MASK if secret else masker.mask_text(item) if isinstance(item, str) else item for item in value]
-        return tuple(masked) if masked != list(value) else value
-    return value
+def _mask_sequence(masker: SecretMasker, key: str, value: Sequence[Any]) -> Any:
+    if masker.is_secret_key(key):
+        return tuple(MASK if isinstance(item, str) else item for item in value)
+    masked = [masker.mask_text(item) if isinstance(item, str) else item for item in value]
+    return tuple(masked) if masked != list(value) else value
 
 
 def mask_attributes(attributes: Mapping[str, Any] | None, masker: SecretMasker) -> dict[str, Any] | None:
-    """A masked copy of ``attributes``, or ``None`` when nothing needed masking."""
+    """A masked copy of ``attributes``, or ``None`` when nothing needed masking (one pass, cheap
+    for the common case: short strings under ordinary keys, numbers, booleans)."""
     if not attributes or not masker.enabled:
         return None
     changed: dict[str, Any] | None = None
+    cache = masker.cache
+    mask_text = masker.mask_text
     for key, value in attributes.items():
-        masked = _mask_value(masker, key, value)
+        kind = type(value)
+        if kind is str:
+            if not value:
+                continue
+            secret = cache.get(key)
+            if secret is None:
+                secret = masker.is_secret_key(key)
+            masked = MASK if secret else (mask_text(value) if len(value) >= MIN_SECRET_VALUE_LENGTH else value)
+        elif (kind is tuple or kind is list) and value and isinstance(value[0], str):
+            masked = _mask_sequence(masker, key, value)
+        else:
+            continue
         if masked is not value and masked != value:
             if changed is None:
                 changed = dict(attributes)
@@ -87,6 +96,22 @@ def masked_span(span: ReadableSpan, masker: SecretMasker) -> ReadableSpan:
     )
 
 
+def mask_view(view: Any, masker: SecretMasker) -> None:
+    """Mask a record builder's :class:`~fluxloop_otel.export.fluxloop.records.SpanView` in place
+    (its attributes are a plain dict: cheaper than copying an SDK span)."""
+    masked = mask_attributes(view.attributes, masker)
+    if masked is not None:
+        view.attributes = masked
+    if not view.events:
+        return
+    events = list(view.events)
+    for index, event in enumerate(events):
+        masked = mask_attributes(event.attributes, masker)
+        if masked is not None:
+            events[index] = type(event)(event.name, masked)
+            view.events = events
+
+
 class MaskingExporter(SpanExporter):
     """Exports through ``inner`` with secrets masked in other instrumentations' spans."""
 
@@ -105,4 +130,4 @@ class MaskingExporter(SpanExporter):
         return self.inner.force_flush(timeout_millis)
 
 
-__all__ = ["MaskingExporter", "is_own_span", "mask_attributes", "masked_span"]
+__all__ = ["MaskingExporter", "is_own_span", "mask_attributes", "mask_view", "masked_span"]

@@ -186,11 +186,11 @@ class ScopeSpanProcessor(SpanProcessor):
     instrumentations; fluxloop-otel's own are stamped by the emitter)."""
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        scope = current_scope(parent_context)
-        if not scope:
-            return
         instrumentation = span.instrumentation_scope
         if instrumentation is not None and instrumentation.name.startswith(_OWN_SCOPE_PREFIX):
+            return  # the emitter stamped it
+        scope = current_scope(parent_context)
+        if not scope:
             return
         attributes = scope_attributes(scope, span.attributes)
         if attributes:

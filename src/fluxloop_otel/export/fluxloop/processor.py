@@ -18,7 +18,7 @@ from fluxloop_otel.export.fluxloop.records import (
     trace_record,
 )
 from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
-from fluxloop_otel.export.masking import is_own_span, masked_span
+from fluxloop_otel.export.masking import is_own_span, mask_view
 from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.serialization.redaction import SecretMasker
 
@@ -46,12 +46,10 @@ def _plain_attributes(span: ReadableSpan) -> dict:
 def span_view(span: ReadableSpan, masker: SecretMasker | None = None) -> SpanView:
     """The record builder's view of an SDK span; with ``masker``, other instrumentations' string
     attributes are secret-masked (ours are masked when recorded)."""
-    if masker is not None and masker.enabled and not is_own_span(span):
-        span = masked_span(span, masker)
     context = span.context
     parent = span.parent
     status = span.status
-    return SpanView(
+    view = SpanView(
         trace_id=context.trace_id,
         span_id=context.span_id,
         parent_span_id=parent.span_id if parent is not None else None,
@@ -64,6 +62,9 @@ def span_view(span: ReadableSpan, masker: SecretMasker | None = None) -> SpanVie
         status_message=status.description,
         events=[SpanEvent(event.name, event.attributes or {}) for event in span.events],
     )
+    if masker is not None and masker.enabled and not is_own_span(span):
+        mask_view(view, masker)
+    return view
 
 
 def record_lines(
