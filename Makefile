@@ -13,7 +13,7 @@ STRICT := src/fluxloop_otel/semconv src/fluxloop_otel/serialization src/fluxloop
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[langchain,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[langchain,threading,test]'
 	touch $(STAMP)
 
 ## demo: set up, run the quickstart agent (JSONL files, no collector needed) and show its trace

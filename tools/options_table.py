@@ -1,6 +1,6 @@
-"""Regenerate the README's configuration table from ``fluxloop_otel.config.options.OPTIONS``.
+"""Regenerate the configuration table of docs/configuration.md from ``fluxloop_otel.config.options.OPTIONS``.
 
-    python tools/options_table.py        # rewrites the block between the options-table markers
+    python tools/options_table.py        # rewrites the block between the options-table markers in docs/configuration.md
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fluxloop_otel.config.options import OPTIONS
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 START, END = "<!-- options-table:start -->", "<!-- options-table:end -->"
 
 
@@ -32,10 +32,10 @@ def table() -> str:
 
 
 def main() -> None:
-    text = README.read_text()
+    text = DOC.read_text()
     block = f"{START}\n{table()}\n{END}"
     updated = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    README.write_text(updated)
+    DOC.write_text(updated)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,6 @@ def test_show_renders_the_trace_tree(tracing, capsys, monkeypatch) -> None:
 
 def test_show_errors_are_clear(tmp_path: Path, capsys) -> None:
     assert main(["show", str(tmp_path / "missing")]) == 2
-    assert "is not a directory" in capsys.readouterr().err
+    assert "missing: no such directory" in capsys.readouterr().err
     assert main(["show", str(tmp_path)]) == 2
     assert "no observations.jsonl" in capsys.readouterr().err

@@ -134,8 +134,10 @@ def test_misbehaving_backend(
         assert server.requests <= 2 * (elapsed / EXPORT_TIMEOUT + 2), (
             f"{server.requests} requests in {elapsed:.1f} s"
         )
-        assert len(warnings) == 1, warnings
-        assert "OTLP export to" in warnings[0] and "JSONL files are not affected" in warnings[0]
+        # One warning for the outage; when it came while running, shutdown adds the count of lost spans.
+        assert len(warnings) in (1, 2), warnings
+        assert all("OTLP export to" in w and "JSONL files are not affected" in w for w in warnings)
+        assert "did not reach it" in warnings[-1]
     print(
         f"\n{protocol} {fault}: p50 call {statistics.median(latencies) * 1e3:.2f} ms, max {max(latencies) * 1e3:.1f} ms, "
         f"{server.requests} request(s) in {elapsed:.1f} s, warnings {len(warnings)}"

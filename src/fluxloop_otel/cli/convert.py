@@ -9,6 +9,7 @@ reported with file and line number and skipped; the exit status is 1 when any we
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -21,8 +22,16 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from fluxloop_otel.cli.main import UsageError
-from fluxloop_otel.convert.converter import Converter, ConvertOptions, ConvertReport, input_files
+from fluxloop_otel.cli.errors import (
+    PathError,
+    UsageError,
+    cause,
+    readable_directory,
+    readable_file,
+    replaceable_file,
+    writable_directory,
+)
+from fluxloop_otel.convert.converter import Converter, ConvertOptions, ConvertReport, OutputError
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE
 from fluxloop_otel.export.otlp_json.lines import DEFAULT_MAX_LINE_BYTES, input_size
 from fluxloop_otel.runner.trace_runs import RunCollector, write_converted_experiment
@@ -48,16 +57,39 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.set_defaults(handler=run)
 
 
+def input_files(arguments: list[str]) -> list[str]:
+    """Files named on the command line; a directory stands for the files in it (recursively, sorted).
+
+    A path that is missing, unreadable or not a regular file, and a directory that cannot be
+    listed, is a :class:`PathError` naming it (nothing is skipped silently).
+    """
+    files: list[str] = []
+    for argument in arguments:
+        if os.path.isdir(argument):
+            readable_directory(argument, "input directory")
+
+            def fail(exc: OSError, argument: str = argument) -> None:
+                raise PathError(exc.filename or argument, f"cannot read input directory: {cause(exc)}")
+
+            for root, directories, names in os.walk(argument, onerror=fail):
+                directories.sort()
+                files.extend(os.path.join(root, name) for name in sorted(names) if not name.startswith("."))
+        else:
+            files.append(argument)
+    for path in files:
+        readable_file(path, "input file")
+    return files
+
+
 def _check_targets(args: argparse.Namespace, files: list[str]) -> None:
-    missing = [path for path in files if not Path(path).is_file()]
-    if missing:
-        raise UsageError(f"no such file: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-    output = Path(args.output)
+    output = writable_directory(args.output, "output directory")
+    for name in (TRACES_FILE, OBSERVATIONS_FILE):
+        replaceable_file(output / name)
     existing = [output / name for name in (TRACES_FILE, OBSERVATIONS_FILE) if (output / name).exists()]
     if existing and not (args.append or args.overwrite):
         raise UsageError(f"{existing[0]} exists; pass --append to add to it or --overwrite to replace it")
     if args.experiment:
-        experiment = Path(args.experiment)
+        experiment = writable_directory(args.experiment, "experiment directory")
         if experiment.exists() and any(experiment.iterdir()) and not args.overwrite:
             raise UsageError(f"experiment directory {experiment} is not empty; pass --overwrite to replace its files")
 
@@ -86,11 +118,14 @@ def run(args: argparse.Namespace) -> int:
         append=args.append,
     )
     collector = RunCollector() if args.experiment else None
-    converter = Converter(args.output, options, collector=collector, on_problem=on_problem)
     try:
-        _convert_all(converter, files, quiet=args.quiet or not out.is_terminal, console=out)
-    finally:
-        converter.close()
+        converter = Converter(args.output, options, collector=collector, on_problem=on_problem)
+        try:
+            _convert_all(converter, files, quiet=args.quiet or not out.is_terminal, console=out)
+        finally:
+            converter.close()
+    except OutputError as exc:
+        raise PathError(exc.path, f"cannot write: {exc.cause}") from None
     report = converter.report
     if collector is not None:
         result = write_converted_experiment(

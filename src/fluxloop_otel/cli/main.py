@@ -12,14 +12,13 @@ import logging
 import sys
 from typing import Sequence
 
+from fluxloop_otel.cli.errors import UsageError, describe_os_error
 from fluxloop_otel.version import __version__
 
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
+
 #: Subcommand modules under ``fluxloop_otel.cli`` (one per command).
-COMMANDS: tuple[str, ...] = ("show", "run", "convert")
-
-
-class UsageError(Exception):
-    """A problem with the user's input: printed without a traceback, exit code 2."""
+COMMANDS: tuple[str, ...] = ("show", "run", "convert", "doctor")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"fluxloop-otel {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an ordinary file-system problem no check caught: one line, no traceback
+        if args.debug:
+            raise
+        print(f"fluxloop-otel {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

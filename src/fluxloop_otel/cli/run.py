@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from fluxloop_otel.cli.main import UsageError
+from fluxloop_otel.cli.errors import UsageError
 from fluxloop_otel.runner import Options, RunnerError, Session, build_config
 from fluxloop_otel.runner.report import RunProgress, print_summary
 
@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "--inputs",
         type=Path,
         metavar="FILE",
-        help="inputs file: generated.yaml shape, .json, .jsonl or text (one input per line)",
+        help="inputs file: generated.yaml shape, .json, .jsonl or text (one input per line); - reads standard input",
     )
     parser.add_argument(
         "--iterations", type=int, metavar="N", help="passes over the inputs (default 1 or the config's)"
@@ -51,6 +51,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     parser.add_argument(
         "--output-char-limit", metavar="N", help="cut stored outputs to N characters (0 = no limit)"
+    )
+    parser.add_argument(
+        "--input-char-limit",
+        metavar="N",
+        help="cut stored inputs to N characters (default 20000; 0 = no limit); the target always gets all of it",
     )
     parser.add_argument(
         "--working-directory",
@@ -81,12 +86,17 @@ def run(args: argparse.Namespace) -> int:
         name=args.name,
         max_duration=args.max_duration,
         output_char_limit=args.output_char_limit,
+        input_char_limit=args.input_char_limit,
         working_directory=args.working_directory,
         python_path=list(args.python_path),
     )
     console = Console()
     try:
-        session = Session(build_config(options))
+        config = build_config(options)
+        warn = Console(stderr=True, highlight=False, soft_wrap=True)
+        for warning in config.warnings:
+            warn.print(f"[yellow]warning:[/yellow] {warning}")
+        session = Session(config)
         session.prepare()
         with RunProgress(console, len(session.runs), enabled=not args.no_progress) as progress:
             result = session.execute(progress.advance)

@@ -52,13 +52,22 @@ def parse_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
     return values
 
 
-def load_env(path: str | os.PathLike[str] = ".env", *, override: bool = True, refresh: bool = True) -> bool:
-    """Load a ``.env`` file (or ``DIR/.env``) into the environment, like the FluxLoop SDK.
+def load_env(
+    dotenv_path: str | os.PathLike[str] | None = None,
+    *,
+    override: bool = True,
+    refresh_config: bool = True,
+    path: str | os.PathLike[str] | None = None,
+    refresh: bool | None = None,
+) -> bool:
+    """Load a ``.env`` file (or ``DIR/.env``) into the environment, with the FluxLoop SDK's signature.
 
-    Returns False when the file does not exist. With ``refresh``, a configuration made
-    earlier from the environment is rebuilt from the new values.
+    ``dotenv_path`` defaults to ``./.env``. Returns False when the file does not exist. With
+    ``refresh_config``, a configuration made earlier from the environment is rebuilt from the
+    new values. ``path=`` and ``refresh=`` are the older spellings of the same arguments.
     """
-    candidate = Path(path).expanduser()
+    chosen = dotenv_path if dotenv_path is not None else path if path is not None else ".env"
+    candidate = Path(chosen).expanduser()
     if candidate.is_dir():
         candidate = candidate / ".env"
     if not candidate.is_file():
@@ -66,7 +75,7 @@ def load_env(path: str | os.PathLike[str] = ".env", *, override: bool = True, re
     for key, value in parse_env_file(candidate).items():
         if override or key not in os.environ:
             os.environ[key] = value
-    if refresh:
+    if refresh_config if refresh is None else refresh:
         from fluxloop_otel.config.setup import refresh_from_environment
 
         refresh_from_environment()

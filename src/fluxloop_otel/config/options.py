@@ -222,6 +222,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("file_mode", 0o600, "Permissions of created JSONL files (octal in the environment).", ("FLUXLOOP_FILE_MODE",), parse_file_mode),
     Option("record_args", False, "Record call arguments for FluxLoop replay.", ("FLUXLOOP_RECORD_ARGS",), parse_bool),
     Option("recording_file", None, "File the argument recorder appends to.", ("FLUXLOOP_RECORDING_FILE",), str),
+    Option(
+        "flush_on_sigterm",
+        False,
+        "Flush on SIGTERM, then let the signal do what it did before (see `flush_on_sigterm()`).",
+        ("FLUXLOOP_FLUSH_ON_SIGTERM",),
+        parse_bool,
+    ),
     Option("tracer_provider", None, "Attach to this SDK TracerProvider instead of the global one."),
 )
 
@@ -266,11 +273,14 @@ class Settings:
     file_mode: int = 0o600
     record_args: bool = False
     recording_file: str | None = None
+    flush_on_sigterm: bool = False
     tracer_provider: Any = None
     #: The GenAI content mode in force (``None``: the default, no mode named).
     content_mode: ContentMode | None = None
     #: Where each option's value came from: ``argument``, ``env NAME`` or ``default``.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    #: Environment values that were not understood, and what was used instead (one line each).
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def content_policy(self) -> ContentPolicy:
@@ -300,14 +310,24 @@ _warned: set[tuple[str, str]] = set()
 _warned_lock = threading.Lock()
 
 
+_problems = threading.local()
+
+
 def warn_once(variable: str, value: Any, problem: str, used: str) -> None:
-    """One warning per process per (variable, value): what was wrong and what was used instead."""
+    """One warning per process per (variable, value): what was wrong and what was used instead.
+
+    The same line is also collected into the ``problems`` of the settings being resolved.
+    """
+    message = f"ignoring {variable}={value!r} ({problem}); using {used}"
+    collected = getattr(_problems, "lines", None)
+    if collected is not None:
+        collected.append(message)
     key = (variable, repr(value))
     with _warned_lock:
         if key in _warned:
             return
         _warned.add(key)
-    logger.warning("fluxloop-otel: ignoring %s=%r (%s); using %s", variable, value, problem, used)
+    logger.warning("fluxloop-otel: %s", message)
 
 
 def reset_warnings() -> None:
@@ -393,6 +413,14 @@ def _normalise_keyword(name: str) -> str:
 def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``configure()`` keywords (``None`` = not given), the environment and defaults."""
     environ = os.environ if environ is None else environ
+    _problems.lines = []
+    try:
+        return _resolve(options, environ)
+    finally:
+        _problems.lines = None
+
+
+def _resolve(options: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
     given: dict[str, Any] = {}
     for key, value in options.items():
         if key in IGNORED_SDK_OPTIONS:
@@ -434,7 +462,7 @@ def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str] | No
         if source is not None:
             sources["capture_content"] = source
     _validate(values)
-    return Settings(**values, sources=sources)
+    return Settings(**values, sources=sources, problems=tuple(getattr(_problems, "lines", None) or ()))
 
 
 def setting_from_environment(name: str, environ: Mapping[str, str] | None = None) -> Any:

@@ -26,6 +26,7 @@ from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
+from fluxloop_otel.config import diagnostics, signals
 from fluxloop_otel.config.options import Settings, option_default, resolve_settings
 from fluxloop_otel.core import runtime
 from fluxloop_otel.export.fanout import FanOutSpanProcessor
@@ -89,6 +90,7 @@ def configure(
     file_mode: int | None = None,
     record_args: bool | None = None,
     recording_file: str | None = None,
+    flush_on_sigterm: bool | None = None,
     tracer_provider: TracerProvider | None = None,
     **sdk_options: Any,
 ) -> Settings:
@@ -159,8 +161,8 @@ def _apply_recording(settings: Settings) -> None:
 
 def _apply(settings: Settings, options: Mapping[str, Any]) -> None:
     global _state
-    if settings.debug:
-        logging.getLogger("fluxloop_otel").setLevel(logging.DEBUG)
+    diagnostics.apply_debug(bool(settings.debug))
+    signals.apply(settings.flush_on_sigterm, settings.source("flush_on_sigterm") != "default")
     serializer = Serializer(
         max_chars=settings.max_content_chars,
         masker=SecretMasker(settings.secret_keys, enabled=settings.mask_secrets),
@@ -193,6 +195,7 @@ def _apply(settings: Settings, options: Mapping[str, Any]) -> None:
     runtime.install(runtime.Runtime(settings, telemetry))
     _activate_integrations(settings, provider)
     logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.as_dict().items() if k != "redact"})
+    diagnostics.log_destinations(settings, fanout.processors)
 
 
 def _event_logger(settings: Settings, options: Mapping[str, Any], provider: Any) -> Any:
@@ -313,14 +316,9 @@ def _processors(
 
 def _activate_integrations(settings: Settings, provider: Any) -> None:
     if settings.instrument_threading:
-        try:
-            from opentelemetry.instrumentation.threading import ThreadingInstrumentor
+        from fluxloop_otel.config.threads import instrument_threads
 
-            instrumentor = ThreadingInstrumentor()
-            if not instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.instrument()
-        except Exception as exc:  # never fail configure() over an optional integration
-            logger.warning("fluxloop-otel: threading instrumentation unavailable: %r", exc)
+        instrument_threads()
     for framework in FRAMEWORKS:
         framework.apply(settings, provider)
 

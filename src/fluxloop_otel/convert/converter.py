@@ -62,6 +62,15 @@ class ConvertOptions:
     mask_secrets: bool = True
 
 
+class OutputError(Exception):
+    """The output cannot be written (not an ``OSError``: it must never pass for an input problem)."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        self.path = path
+        self.cause = exc.strerror or str(exc)
+        super().__init__(f"{path}: cannot write: {self.cause}")
+
+
 class _Outputs:
     """The two FluxLoop files, opened on first write."""
 
@@ -72,15 +81,25 @@ class _Outputs:
 
     def write(self, name: str, line: bytes) -> None:
         handle = self._handles.get(name)
-        if handle is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            handle = self._handles[name] = open(self.directory / name, self._mode, buffering=_WRITE_BUFFER)  # noqa: SIM115
-        handle.write(line)
+        path = self.directory / name
+        try:
+            if handle is None:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                handle = self._handles[name] = open(path, self._mode, buffering=_WRITE_BUFFER)  # noqa: SIM115
+            handle.write(line)
+        except OSError as exc:
+            raise OutputError(path, exc) from None
 
     def close(self) -> None:
-        for handle in self._handles.values():
-            handle.close()
-        self._handles.clear()
+        handles, self._handles = self._handles, {}
+        failure: OutputError | None = None
+        for name, handle in handles.items():
+            try:
+                handle.close()
+            except OSError as exc:
+                failure = failure or OutputError(self.directory / name, exc)
+        if failure is not None:
+            raise failure
 
 
 class Converter:
@@ -104,7 +123,10 @@ class Converter:
         self._ledger = UsageLedger()  # one count per model call (spans arrive in end order)
         if not self.options.append:  # a fresh conversion replaces earlier output, even when it writes nothing
             for name in (TRACES_FILE, OBSERVATIONS_FILE):
-                (self.output_dir / name).unlink(missing_ok=True)
+                try:
+                    (self.output_dir / name).unlink(missing_ok=True)
+                except OSError as exc:
+                    raise OutputError(self.output_dir / name, exc) from None
 
     @property
     def observations_path(self) -> Path:

@@ -14,6 +14,7 @@ This subclass keeps everything else (``OTEL_BSP_*`` settings, the worker thread)
 from __future__ import annotations
 
 import threading
+import time
 from typing import Callable
 
 from opentelemetry.sdk.trace import ReadableSpan
@@ -53,44 +54,78 @@ class GuardedBatchSpanProcessor(BatchSpanProcessor):
         if self.guard.failing or self._closing:
             return False
         timeout = 30.0 if timeout_millis is None else max(0, timeout_millis) / 1000
-        outcome = _bounded(lambda: super(GuardedBatchSpanProcessor, self).force_flush(timeout_millis), timeout, "flush")
+        call = lambda: super(GuardedBatchSpanProcessor, self).force_flush(timeout_millis)  # noqa: E731
+        outcome = _bounded(call, timeout, "flush", give_up=lambda: self.guard.struggling)
         self._flush_timed_out = outcome is _UNFINISHED
         return outcome is True and not self.guard.failing
 
     def shutdown(self) -> None:
-        """Stop, delivering what is queued for at most ``shutdown_timeout`` seconds (a moment when the
-        backend is failing or the last flush timed out)."""
+        """Stop, delivering what is queued for at most ``shutdown_timeout`` seconds.
+
+        A backend known to be failing (or whose last flush timed out) gets a moment only; one that
+        turns out not to answer during the shutdown (the exporter starts retrying: connection
+        refused, UNAVAILABLE) is interrupted at once instead of waiting out the exporter's retries.
+        Either way one line says how many spans did not reach it.
+        """
         if self._closing:
             return
         self._closing = True
+        self.guard.closing = True
         timeout = _GIVE_UP_SECONDS if self.guard.failing or self._flush_timed_out else self.shutdown_timeout
-        if _bounded(super().shutdown, timeout, "shutdown") is _UNFINISHED:
-            self.guard.warn_once(f"did not complete within {timeout:g} s of shutdown; undelivered spans are dropped")
+        stopping = _Background(super().shutdown, "shutdown")
+        outcome = stopping.wait(timeout, give_up=lambda: self.guard.struggling)
+        if outcome is _GAVE_UP:
+            self.guard.interrupt()  # the export in flight (and the rest of the queue) fails now
+            outcome = stopping.wait(_GIVE_UP_SECONDS)
+        self.guard.report_undelivered(self._queued() if outcome is _UNFINISHED else 0)
+
+    def _queued(self) -> int:
+        return len(self._queue) if self._queue is not None else 0
 
     def _queue_full(self) -> bool:
         return self._queue is not None and len(self._queue) >= self._max_queue
 
 
 _UNFINISHED = object()
+_GAVE_UP = object()
+#: Seconds between checks of ``give_up`` while waiting.
+_POLL_SECONDS = 0.02
 
 
-def _bounded(call: Callable[[], object], timeout: float, what: str) -> object:
-    """``call()`` on a daemon thread; its result (None if it raised), or ``_UNFINISHED`` after ``timeout``."""
-    outcome: list[object] = []
-    done = threading.Event()
+class _Background:
+    """``call()`` on a daemon thread, waited for with a bound."""
 
-    def run() -> None:
+    def __init__(self, call: Callable[[], object], what: str) -> None:
+        self._call = call
+        self._outcome: list[object] = []
+        self.done = threading.Event()
         try:
-            outcome.append(call())
-        except Exception:
-            outcome.append(None)
-        finally:
-            done.set()
+            threading.Thread(target=self._run, name=f"fluxloop-otel-otlp-{what}", daemon=True).start()
+        except RuntimeError:  # no new threads at interpreter shutdown: do it here
+            self._run()
 
-    try:
-        threading.Thread(target=run, name=f"fluxloop-otel-otlp-{what}", daemon=True).start()
-    except RuntimeError:  # no new threads at interpreter shutdown: do it here
-        run()
-    if not done.wait(timeout):
-        return _UNFINISHED
-    return outcome[0] if outcome else None
+    def _run(self) -> None:
+        try:
+            self._outcome.append(self._call())
+        except Exception:
+            self._outcome.append(None)
+        finally:
+            self.done.set()
+
+    def wait(self, timeout: float, give_up: Callable[[], bool] | None = None) -> object:
+        """The result (None if it raised), ``_UNFINISHED`` after ``timeout``, or ``_GAVE_UP`` as soon
+        as ``give_up()`` is true while the call runs."""
+        deadline = time.monotonic() + timeout
+        while not self.done.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return _UNFINISHED
+            if give_up is not None and give_up():
+                return _GAVE_UP
+            self.done.wait(min(remaining, _POLL_SECONDS) if give_up is not None else remaining)
+        return self._outcome[0] if self._outcome else None
+
+
+def _bounded(call: Callable[[], object], timeout: float, what: str, give_up: Callable[[], bool] | None = None) -> object:
+    """``call()`` on a daemon thread; see :meth:`_Background.wait`."""
+    return _Background(call, what).wait(timeout, give_up)

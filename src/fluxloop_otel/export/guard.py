@@ -121,7 +121,10 @@ class GuardedExporter(SpanExporter):
         self._resting_until = 0.0
         self._consecutive_failures = 0
         self._warned = False
+        #: Set when the processor shuts down: failures then go into the one line of :meth:`report_undelivered`.
+        self.closing = False
         self._in_flight: list[logging.LogRecord] | None = None
+        self._in_flight_spans = 0
         self._lock = threading.Lock()
         self._target = describe(inner)
         _install_capture(inner)
@@ -145,17 +148,55 @@ class GuardedExporter(SpanExporter):
         error: str | None = None
         with _Captured() as records:
             self._in_flight = records
+            self._in_flight_spans = len(spans)
             try:
                 result = self.inner.export(spans)
             except Exception as exc:  # the exporter's fault must not reach the worker thread
                 result, error = SpanExportResult.FAILURE, repr(exc)
             finally:
                 self._in_flight = None
+                self._in_flight_spans = 0
         if result is SpanExportResult.SUCCESS:
             self._succeeded(len(spans))
         else:
             self._failed(len(spans), error or _reason(records))
         return result
+
+    @property
+    def struggling(self) -> bool:
+        """True while an export is in flight and the exporter has already reported a problem
+        (it is retrying: connection refused, UNAVAILABLE, 5xx...)."""
+        return bool(self._in_flight)
+
+    def interrupt(self) -> None:
+        """Stop the wrapped exporter now (the official exporters cut their retry wait short).
+
+        Used at exit when the backend does not answer: the export in flight and the ones
+        after it fail at once instead of waiting out the export timeout. Its warning is
+        replaced by :meth:`report_undelivered`.
+        """
+        with self._lock:
+            self._warned = True
+        with _Captured():
+            try:
+                self.inner.shutdown()
+            except Exception as exc:
+                logger.debug("fluxloop-otel: exporter shutdown raised %r", exc)
+
+    def report_undelivered(self, still_queued: int = 0) -> int:
+        """Log one line with the number of spans that did not reach the backend (if any); returns it."""
+        with self._lock:
+            lost = self.stats.dropped_spans + still_queued + self._in_flight_spans
+            reason = self.stats.last_error
+        if lost:
+            logger.warning(
+                "fluxloop-otel: OTLP export to %s failed%s: %d span(s) did not reach it; "
+                "the FluxLoop JSONL files are not affected (complete)",
+                self._target,
+                f" ({_first_cause(reason)})" if reason else "",
+                lost,
+            )
+        return lost
 
     def drop(self, count: int = 1) -> None:
         """Count spans dropped before they reached :meth:`export` (the backend is resting)."""
@@ -193,6 +234,8 @@ class GuardedExporter(SpanExporter):
             self._consecutive_failures += 1
             rest = min(self._max_retry_after, self._retry_after * 2 ** min(self._consecutive_failures - 1, 16))
             self._resting_until = self._clock() + rest
+        if self.closing:
+            return
         self.warn_once(
             f"failed: {reason}. Spans for this backend are dropped while it fails (retried every "
             f"{self._retry_after:.0f}-{self._max_retry_after:.0f} s)"
@@ -233,3 +276,12 @@ def _message(record: logging.LogRecord) -> str:
         text = str(record.msg)
     return text.strip().rstrip(".")
 
+
+
+def _first_cause(reason: str, limit: int = 160) -> str:
+    """The gist of an exporter's error text for a one-line message."""
+    for marker in ("Connection refused", "failed to connect to all addresses", "Name or service not known", "timed out", "UNAVAILABLE"):
+        if marker in reason:
+            return marker
+    text = " ".join(reason.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

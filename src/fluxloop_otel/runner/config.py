@@ -18,9 +18,12 @@ Read keys (the rest of a FluxLoop config is kept for ``summary.json`` and otherw
       environment_vars: {KEY: value}
       max_duration: 120s                      # guard (falls back to timeout_seconds)
       output_char_limit: 20000                # guard
+      input_char_limit: 20000                 # cap on the input as stored (default 20000; 0 = none)
 
 ``configs/`` projects merge ``project.yaml``, ``input.yaml`` and ``simulation.yaml`` as the
-FluxLoop CLI does. Every error names the file, line and field.
+FluxLoop CLI does. Every error names the file, line and field. Keys neither FluxLoop nor this
+runner knows, or found in the wrong section, are reported as warnings with a suggestion
+(:mod:`fluxloop_otel.runner.config_keys`).
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from fluxloop_otel.runner.config_keys import key_warnings
 from fluxloop_otel.runner.errors import ConfigError, RunnerError
-from fluxloop_otel.runner.guards import Guards, parse_char_limit, parse_duration
+from fluxloop_otel.runner.guards import DEFAULT_INPUT_CHAR_LIMIT, Guards, parse_char_limit, parse_duration
 from fluxloop_otel.runner.paths import resolve_output_dir
 from fluxloop_otel.runner.yamlfile import LineDict, parse_yaml, plain, read_text, type_name
 
@@ -62,6 +66,8 @@ class RunnerConfig:
     guards: Guards = field(default_factory=Guards)
     source: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    #: Unknown or misplaced keys ("path:line: ..."), for the command line to print.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def target_text(self) -> str | None:
@@ -233,7 +239,13 @@ def _read_runner(config: RunnerConfig, runner: Mapping[Any, Any], path: str | No
         limit = parse_char_limit(runner.get("output_char_limit"))
     except ValueError as exc:
         raise _fail(str(exc), origin("output_char_limit"), "runner.output_char_limit") from None
-    config.guards = Guards(max_duration=max_duration, output_char_limit=limit)
+    input_limit: int | None = DEFAULT_INPUT_CHAR_LIMIT
+    if "input_char_limit" in runner:
+        try:
+            input_limit = parse_char_limit(runner.get("input_char_limit"))
+        except ValueError as exc:
+            raise _fail(str(exc), origin("input_char_limit"), "runner.input_char_limit") from None
+    config.guards = Guards(max_duration=max_duration, output_char_limit=limit, input_char_limit=input_limit)
 
 
 def _personas(value: Any, origin: _Origin, path: str | None) -> dict[str, dict[str, Any]]:
@@ -268,12 +280,15 @@ def load_config(path: Path) -> RunnerConfig:
     if path.parent.name == CONFIG_DIRECTORY and path.name in SECTION_FILES:
         return _load_sections(path.parent)
     data = parse_yaml(read_text(path, ConfigError), str(path), ConfigError)
-    return config_from_mapping(data, project_root=path.parent, path=str(path))
+    config = config_from_mapping(data, project_root=path.parent, path=str(path))
+    config.warnings = key_warnings(data, str(path))
+    return config
 
 
 def _load_sections(configs: Path) -> RunnerConfig:
     merged: dict[str, Any] = {}
     origins: dict[str, tuple[str, Any]] = {}
+    warnings: list[str] = []
     runner_path: str | None = None
     found = False
     for name in SECTION_FILES:
@@ -290,6 +305,7 @@ def _load_sections(configs: Path) -> RunnerConfig:
                 path=str(section),
                 line=getattr(data, "line", None),
             )
+        warnings.extend(key_warnings(data, str(section)))
         for key, value in data.items():
             if key == "runner":
                 runner_path = str(section)
@@ -301,12 +317,14 @@ def _load_sections(configs: Path) -> RunnerConfig:
     for key, (source, container) in origins.items():
         if key != "runner":
             config_from_mapping(_only(container, key), project_root=configs.parent, path=source)
-    return config_from_mapping(
+    config = config_from_mapping(
         _with_lines(merged, origins),
         project_root=configs.parent,
         path=str(configs / "simulation.yaml"),
         runner_path=runner_path,
     )
+    config.warnings = warnings
+    return config
 
 
 def _only(container: Any, key: str) -> LineDict:

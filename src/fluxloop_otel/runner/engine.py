@@ -70,7 +70,7 @@ class Experiment:
         persona_config = self.config.personas.get(persona, {}) if persona else {}
         trace_name = f"{self.config.name}_iter{spec.iteration}" + (f"_persona_{persona}" if persona else "")
         variation = {
-            "input": entry.input,
+            "input": self.guards.limit_input(entry.input)[0],
             "metadata": entry.metadata,
             "source": entry.source,
             "source_index": entry.source_index,
@@ -103,11 +103,13 @@ class Experiment:
         duration_ms = (time.perf_counter() - started) * 1000.0
         trace_id = trace_id or str(uuid.uuid4())
         observations = self._observations(trace_id)
+        stored_input, input_truncated = self.guards.limit_input(entry.input)
         result = RunResult(
             trace_id=trace_id,
             iteration=spec.iteration,
             persona=persona,
-            input=entry.input,
+            input=stored_input,
+            input_truncated=input_truncated,
             duration_ms=duration_ms,
             success=error is None,
             observations=observations,

@@ -107,6 +107,8 @@ def _trace_line(run: RunResult, personas: dict[int, str | None]) -> dict[str, An
     line["conversation_state"] = _conversation_state(run)
     if run.output_truncated:
         line["output_truncated"] = True
+    if run.input_truncated:
+        line["input_truncated"] = True
     return line
 
 

@@ -1,4 +1,4 @@
-"""Run guards: ``max_duration`` (a run that takes longer fails) and ``output_char_limit``."""
+"""Run guards: ``max_duration`` (a run that takes longer fails), ``output_char_limit`` and ``input_char_limit``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ _DURATION = re.compile(
     r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?\s*$", re.IGNORECASE
 )
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+#: Characters of each input kept in the experiment files unless configured (like ``max_content_chars``).
+DEFAULT_INPUT_CHAR_LIMIT = 20000
 
 
 class RunTimeout(Exception):
@@ -72,10 +74,20 @@ class Guards:
 
     max_duration: float | None = None
     output_char_limit: int | None = None
+    #: Cap on the input as *stored* in the experiment files (the target always gets all of it).
+    input_char_limit: int | None = DEFAULT_INPUT_CHAR_LIMIT
 
     def limit_output(self, text: str) -> tuple[str, bool]:
         """``text`` cut to ``output_char_limit`` characters (with a marker); True when cut."""
-        limit = self.output_char_limit
-        if limit is None or len(text) <= limit:
-            return text, False
-        return f"{text[:limit]}... [truncated {len(text) - limit} chars]", True
+        return cut(text, self.output_char_limit)
+
+    def limit_input(self, text: str) -> tuple[str, bool]:
+        """``text`` cut to ``input_char_limit`` characters (with a marker); True when cut."""
+        return cut(text, self.input_char_limit)
+
+
+def cut(text: str, limit: int | None) -> tuple[str, bool]:
+    """``text`` cut to ``limit`` characters with a ``... [truncated N chars]`` marker; True when cut."""
+    if limit is None or len(text) <= limit:
+        return text, False
+    return f"{text[:limit]}... [truncated {len(text) - limit} chars]", True

@@ -5,19 +5,28 @@
   ``{input: ..., persona: ..., strategy: ...}`` (used as its own metadata, as the CLI does).
 * ``.jsonl``/``.ndjson``: one entry object (as above) or one JSON string per line.
 * anything else: one input per non-empty line (``#`` starts a comment line).
+* ``-``: standard input; JSONL when the first non-blank line starts with ``{``, a YAML/JSON
+  document when it starts with ``[`` or ``inputs:``, else text lines.
 
+JSONL and text files are streamed line by line (a huge input is held once, as its entry).
 Errors name the file, the line and the entry field.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import IO, Any, Iterable, Mapping
 
 from fluxloop_otel.runner.errors import InputsError
-from fluxloop_otel.runner.yamlfile import parse_yaml, plain, read_text, type_name
+from fluxloop_otel.runner.yamlfile import check_regular_file, parse_yaml, plain, read_text, type_name
+
+#: ``--inputs -``: read standard input.
+STDIN = "-"
+STDIN_LABEL = "<stdin>"
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -35,10 +44,52 @@ class InputEntry:
     source: str = "external_file"
 
 
-def load_inputs(path: Path) -> list[InputEntry]:
-    """The entries of an inputs file (at least one), or an :class:`InputsError`."""
-    text = read_text(path, InputsError)
-    return parse_inputs(text, str(path), path.suffix.lower())
+def load_inputs(path: Path | str, stdin: IO[str] | None = None) -> list[InputEntry]:
+    """The entries of an inputs file, or of standard input for ``-`` (at least one), or an :class:`InputsError`."""
+    if str(path) == STDIN:
+        return _load_stream(stdin if stdin is not None else sys.stdin)
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in YAML_SUFFIXES + JSON_SUFFIXES:
+        return parse_inputs(read_text(path, InputsError), str(path), suffix)
+    check_regular_file(path, InputsError, hint=" (pass --inputs - to read a pipe on standard input)")
+    try:
+        with path.open("r", encoding="utf-8", newline=None) as handle:
+            entries = _from_jsonl(handle, str(path)) if suffix in JSONL_SUFFIXES else _from_lines(handle)
+    except UnicodeDecodeError as exc:
+        raise InputsError(f"not UTF-8 text ({exc.reason})", path=str(path)) from None
+    except OSError as exc:
+        raise InputsError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
+    if not entries:
+        raise InputsError("contains no inputs", path=str(path))
+    return entries
+
+
+def _load_stream(stream: IO[str]) -> list[InputEntry]:
+    """Entries from standard input; the format is recognised from the first non-blank line."""
+    head: list[str] = []
+    first = ""
+    for line in stream:
+        head.append(line)
+        if line.strip() and not line.lstrip().startswith("#"):
+            first = line.lstrip()
+            break
+    rest = _chain(head, stream)
+    if first.startswith("{"):
+        entries = _from_jsonl(rest, STDIN_LABEL)
+    elif first.startswith("[") or first.startswith(("inputs:", "variations:", "- ")):
+        suffix = ".json" if first.startswith("[") else ".yaml"
+        return parse_inputs("".join(rest), STDIN_LABEL, suffix)
+    else:
+        entries = _from_lines(rest)
+    if not entries:
+        raise InputsError("contains no inputs", path=STDIN_LABEL)
+    return entries
+
+
+def _chain(head: list[str], stream: Iterable[str]) -> Iterable[str]:
+    yield from head
+    yield from stream
 
 
 def parse_inputs(text: str, path: str, suffix: str) -> list[InputEntry]:
@@ -48,9 +99,9 @@ def parse_inputs(text: str, path: str, suffix: str) -> list[InputEntry]:
     elif suffix in JSON_SUFFIXES:
         entries = _from_document(_json(text, path), path)
     elif suffix in JSONL_SUFFIXES:
-        entries = _from_jsonl(text, path)
+        entries = _from_jsonl(io.StringIO(text), path)
     else:
-        entries = _from_lines(text)
+        entries = _from_lines(io.StringIO(text))
     if not entries:
         raise InputsError("contains no inputs", path=path)
     return entries
@@ -95,9 +146,9 @@ def _from_document(data: Any, path: str) -> list[InputEntry]:
     ]
 
 
-def _from_jsonl(text: str, path: str) -> list[InputEntry]:
+def _from_jsonl(lines: Iterable[str], path: str) -> list[InputEntry]:
     entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -112,11 +163,11 @@ def _from_jsonl(text: str, path: str) -> list[InputEntry]:
     return entries
 
 
-def _from_lines(text: str) -> list[InputEntry]:
-    lines = [line.strip() for line in text.splitlines()]
+def _from_lines(lines: Iterable[str]) -> list[InputEntry]:
+    stripped = (line.strip() for line in lines)
     return [
         InputEntry(line, {}, None, index)
-        for index, line in enumerate(item for item in lines if item and not item.startswith("#"))
+        for index, line in enumerate(item for item in stripped if item and not item.startswith("#"))
     ]
 
 

@@ -26,6 +26,8 @@ class RunResult:
     token_usage: dict[str, float] | None = None
     actions: list[str] = field(default_factory=list)
     output_truncated: bool = False
+    #: ``input`` holds the first ``input_char_limit`` characters only (the target got all of it).
+    input_truncated: bool = False
 
 
 @dataclass

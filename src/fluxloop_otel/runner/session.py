@@ -26,7 +26,7 @@ from fluxloop_otel.runner.engine import (
 from fluxloop_otel.runner.errors import ConfigError, InputsError, TargetError
 from fluxloop_otel.runner.experiment import create_directory, write_experiment
 from fluxloop_otel.runner.guards import Guards, parse_char_limit, parse_duration
-from fluxloop_otel.runner.inputs import InputEntry, load_inputs
+from fluxloop_otel.runner.inputs import STDIN, InputEntry, load_inputs
 from fluxloop_otel.runner.invoke import CallPlan
 from fluxloop_otel.runner.observations import ObservationReader
 from fluxloop_otel.runner.paths import resolve_output_dir
@@ -48,6 +48,7 @@ class Options:
     name: str | None = None
     max_duration: str | None = None
     output_char_limit: str | None = None
+    input_char_limit: str | None = None
     working_directory: Path | None = None
     python_path: list[Path] = field(default_factory=list)
 
@@ -75,7 +76,9 @@ def build_config(options: Options, cwd: Path | None = None) -> RunnerConfig:
             )
         config.iterations = options.iterations
     if options.inputs is not None:
-        config.inputs_file = (cwd / options.inputs.expanduser()).resolve()
+        config.inputs_file = (
+            Path(STDIN) if str(options.inputs) == STDIN else (cwd / options.inputs.expanduser()).resolve()
+        )
     if options.output is not None:
         config.output_directory = resolve_output_dir(
             options.output, cwd, allow_absolute=True, source=None, field="--output"
@@ -108,6 +111,11 @@ def _guards(options: Options, current: Guards) -> Guards:
             guards = replace(guards, output_char_limit=parse_char_limit(options.output_char_limit))
         except ValueError as exc:
             raise ConfigError(str(exc), field="--output-char-limit") from None
+    if options.input_char_limit is not None:
+        try:
+            guards = replace(guards, input_char_limit=parse_char_limit(options.input_char_limit))
+        except ValueError as exc:
+            raise ConfigError(str(exc), field="--input-char-limit") from None
     return guards
 
 
@@ -127,10 +135,14 @@ class Session:
         """Environment, inputs, target: every user error surfaces here, before any run."""
         config = self.config
         if config.source is not None:
+            env_file = config.project_root / ".env"
             try:
-                load_env(config.project_root / ".env", override=False, refresh=False)
+                load_env(env_file, override=False, refresh_config=False)
             except EnvFileError as exc:
                 raise ConfigError(exc.problem, path=exc.path, line=exc.line) from None
+            except OSError as exc:
+                raise ConfigError(f"cannot read: {exc.strerror or exc}", path=env_file) from None
+        ensure_writable_directory(self.output_base, "--output" if config.output_directory else "output_directory")
         os.environ.update(config.environment_vars)
         os.environ.setdefault("FLUXLOOP_OFFLINE_DIR", str(self.output_base / "artifacts"))
         assert config.inputs_file is not None and config.target_text is not None
@@ -152,10 +164,18 @@ class Session:
         assert self.plan is not None, "prepare() first"
         try:
             reader = ObservationReader(observations_directory())
-            directory = create_directory(self.output_base)
+            try:
+                directory = create_directory(self.output_base)
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot create the experiment directory: {exc.strerror or exc}", path=exc.filename or self.output_base
+                ) from None
             result = run_experiment(Experiment(self.config, self.plan, reader), self.runs, on_progress)
             result.directory = str(directory)
-            write_experiment(directory, result, self.summary_config())
+            try:
+                write_experiment(directory, result, self.summary_config())
+            except OSError as exc:
+                raise ConfigError(f"cannot write: {exc.strerror or exc}", path=exc.filename or directory) from None
             return result
         finally:
             self.search_path.__exit__(None, None, None)
@@ -172,5 +192,18 @@ class Session:
             "output_directory": str(self.output_base),
             "max_duration_seconds": config.guards.max_duration,
             "output_char_limit": config.guards.output_char_limit,
+            "input_char_limit": config.guards.input_char_limit,
         }
         return {**config.raw, "runner_effective": effective}
+
+
+def ensure_writable_directory(path: Path, field: str) -> None:
+    """:class:`ConfigError` unless ``path`` is (or can be created as) a directory this process writes into."""
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{existing} is not a directory, cannot hold experiments", path=path, field=field)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        what = "is not writable" if existing == path else f"cannot be created: {existing} is not writable"
+        raise ConfigError(f"experiments directory {what} (Permission denied)", path=path, field=field)

@@ -86,8 +86,26 @@ def parse_yaml(text: str, path: str, error: type[RunnerError] = RunnerError) -> 
         raise error(f"invalid YAML: {exc}", path=path) from None
 
 
+def check_regular_file(path: Path, error: type[RunnerError] = RunnerError, hint: str = "") -> None:
+    """``error`` naming ``path`` unless it is a regular file (a FIFO would block the read forever)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise error("file not found", path=str(path)) from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
+    if stat.S_ISDIR(mode):
+        raise error("is a directory, expected a file", path=str(path))
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device or special file"
+        raise error(f"is {kind}, expected a regular file{hint}", path=str(path))
+
+
 def read_text(path: Path, error: type[RunnerError] = RunnerError) -> str:
     """File contents as UTF-8 text; ``error`` naming the file when it cannot be read."""
+    check_regular_file(path, error)
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

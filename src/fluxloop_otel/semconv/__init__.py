@@ -1,6 +1,6 @@
 """Semantic conventions: attribute names and the per-observation-type mapping.
 
-Three layers on every span (see README "Attribute mapping"): OpenTelemetry GenAI
+Three layers on every span (see docs/api.md "Attribute mapping"): OpenTelemetry GenAI
 (``gen_ai.*``), OpenInference (``openinference.span.kind``, ``input.value``...) and the
 FluxLoop marker ``fluxloop.observation.type``.
 """
