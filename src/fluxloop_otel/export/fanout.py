@@ -14,9 +14,11 @@ import time
 from typing import Sequence
 
 from opentelemetry.context import Context
+from opentelemetry.context import get_current as _get_current
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from fluxloop_otel.telemetry.scope import is_tracing_suppressed
+from fluxloop_otel._compat import SUPPRESS_INSTRUMENTATION_KEY
+from fluxloop_otel.telemetry.scope import SUPPRESS_PLAIN_KEY
 
 logger = logging.getLogger("fluxloop_otel.export")
 _MAX_SUPPRESSED = 100_000
@@ -52,7 +54,8 @@ class FanOutSpanProcessor(SpanProcessor):
                 self._call(processor, "shutdown")
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        if is_tracing_suppressed(parent_context):
+        context = parent_context if parent_context is not None else _get_current()
+        if context.get(SUPPRESS_INSTRUMENTATION_KEY) or context.get(SUPPRESS_PLAIN_KEY):  # inlined: every span
             # Started inside suppress_tracing() by code that does not check the key (a plain
             # tracer, openai-v2): none of the processors here sees it.
             suppressed = self._suppressed
@@ -62,7 +65,7 @@ class FanOutSpanProcessor(SpanProcessor):
             return
         for processor in self._starting:
             try:
-                processor.on_start(span, parent_context=parent_context)
+                processor.on_start(span, parent_context=context)
             except Exception as exc:
                 self._fault(processor, "on_start", exc)
 

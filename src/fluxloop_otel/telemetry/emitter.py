@@ -25,7 +25,7 @@ from opentelemetry import trace as trace_api
 from opentelemetry._logs import Logger
 from opentelemetry.context import Context
 
-from fluxloop_otel._compat import quiet_detach
+from fluxloop_otel._compat import BAGGAGE_KEY, SUPPRESS_INSTRUMENTATION_KEY, quiet_detach
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.ids import trace_uuid
 from fluxloop_otel.serialization import Serializer
@@ -41,7 +41,13 @@ from fluxloop_otel.telemetry.records import (
     WorkflowInvocation,
 )
 from fluxloop_otel.telemetry.roots import RootStarter
-from fluxloop_otel.telemetry.scope import current_scope, is_tracing_suppressed, scope_attributes
+from fluxloop_otel.telemetry.scope import (
+    SCOPE_KEY,
+    SUPPRESS_PLAIN_KEY,
+    current_scope,
+    is_tracing_suppressed,
+    scope_attributes,
+)
 from fluxloop_otel.telemetry.usage import TokenUsage
 
 #: The instrumentation scope of every fluxloop-otel span.
@@ -88,14 +94,16 @@ class Telemetry:
         """
         parent = context if context is not None else inv.parent
         current = parent if parent is not None else context_api.get_current()
-        if is_tracing_suppressed(current):  # suppress_tracing(): a span that records nothing
+        get = current.get  # the suppression and scope keys, read inline: every span
+        if get(SUPPRESS_INSTRUMENTATION_KEY) or get(SUPPRESS_PLAIN_KEY):  # suppress_tracing(): a span that records nothing
             inv.span = trace_api.INVALID_SPAN
             return inv.span
         name, fixed = static if static is not None else attrs.static(inv)
         attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content)
-        scope = current_scope(current)
-        if scope is not None:
-            attributes.update(scope_attributes(scope, attributes))
+        if get(SCOPE_KEY) is not None or get(BAGGAGE_KEY):
+            scope = current_scope(current)
+            if scope is not None:
+                attributes.update(scope_attributes(scope, attributes))
         span = self.tracer.start_span(
             name,
             context=parent,

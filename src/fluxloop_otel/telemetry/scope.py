@@ -189,7 +189,10 @@ class ScopeSpanProcessor(SpanProcessor):
         instrumentation = span.instrumentation_scope
         if instrumentation is not None and instrumentation.name.startswith(_OWN_SCOPE_PREFIX):
             return  # the emitter stamped it
-        scope = current_scope(parent_context)
+        context = parent_context if parent_context is not None else context_api.get_current()
+        if context.get(SCOPE_KEY) is None and not context.get(BAGGAGE_KEY):  # inlined: every span
+            return
+        scope = current_scope(context)
         if not scope:
             return
         attributes = scope_attributes(scope, span.attributes)
