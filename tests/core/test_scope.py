@@ -162,3 +162,21 @@ def test_suppress_tracing_traces_nothing(tracing: Any, echo_server: Any, httpx_i
     assert tracing.observations() == [] and tracing.traces() == []
     agent("again")  # and tracing resumes after the block
     assert {s.name for s in tracing.spans()} == {"invoke_agent agent", "GET"}
+
+
+def test_scope_processor_on_a_provider_fluxloop_otel_does_not_configure() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from fluxloop_otel.telemetry.scope import ScopeSpanProcessor
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(ScopeSpanProcessor())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with fl.using_session("s-own"), fl.using_tags(["t"]):
+        with provider.get_tracer("someone").start_as_current_span("theirs"):
+            pass
+    (span,) = exporter.get_finished_spans()
+    assert (span.attributes[A.SESSION_ID], list(span.attributes[A.TAG_TAGS])) == ("s-own", ["t"])

@@ -36,7 +36,6 @@ from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
 from fluxloop_otel.telemetry.policy import ContentMode
-from fluxloop_otel.telemetry.scope import ScopeSpanProcessor
 from fluxloop_otel.version import __version__
 
 logger = logging.getLogger("fluxloop_otel")
@@ -270,8 +269,7 @@ def _processors(
 ) -> tuple[list[SpanProcessor], tuple[Any, ...] | None, tuple[Any, ...] | None]:
     """The JSONL and OTLP processors for ``settings`` (reusing current ones when unchanged), and their keys."""
     existing = {type(p).__name__: p for p in fanout.processors}
-    # Session, user, metadata and tags of using_*() / instrument() / thread ids on every span.
-    processors: list[SpanProcessor] = [existing.get("ScopeSpanProcessor") or ScopeSpanProcessor()]
+    processors: list[SpanProcessor] = []  # (the fan-out itself stamps session/user/metadata/tags)
     jsonl_key = otlp_key = None
     if settings.offline_store_enabled:
         jsonl_key = (

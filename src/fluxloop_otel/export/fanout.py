@@ -4,7 +4,9 @@
 swap what it holds (the SDK has no way to remove a processor). A processor that raises
 is counted and logged once; the span still reaches the others and the traced program
 never sees the exception. Spans started inside ``suppress_tracing()`` by code that ignores
-OpenTelemetry's suppression key reach none of them.
+OpenTelemetry's suppression key reach none of them. Every span started in a ``using_*()`` /
+``instrument()`` / thread-id scope is stamped with its session, user, metadata and tags
+(:func:`~fluxloop_otel.telemetry.scope.stamp_scope`), whoever started it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from opentelemetry.context import Context
 from opentelemetry.context import get_current as _get_current
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from fluxloop_otel._compat import SUPPRESS_INSTRUMENTATION_KEY
-from fluxloop_otel.telemetry.scope import SUPPRESS_PLAIN_KEY
+from fluxloop_otel._compat import BAGGAGE_KEY, SUPPRESS_INSTRUMENTATION_KEY
+from fluxloop_otel.telemetry.scope import SCOPE_KEY, SUPPRESS_PLAIN_KEY, stamp_scope
 
 logger = logging.getLogger("fluxloop_otel.export")
 _MAX_SUPPRESSED = 100_000
@@ -63,6 +65,12 @@ class FanOutSpanProcessor(SpanProcessor):
                 suppressed.clear()
             suppressed.add(span.context.span_id)
             return
+        if context.get(SCOPE_KEY) is not None or context.get(BAGGAGE_KEY):
+            # using_*() / instrument() / a thread id / baggage: stamp session, user, metadata, tags.
+            try:
+                stamp_scope(span, context)
+            except Exception as exc:
+                self._fault(self, "stamp_scope", exc)
         for processor in self._starting:
             try:
                 processor.on_start(span, parent_context=context)

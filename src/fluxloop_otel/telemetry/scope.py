@@ -181,23 +181,30 @@ def scope_attributes(scope: Scope, existing: Mapping[str, Any] | None) -> dict[s
     return attributes
 
 
+def stamp_scope(span: Span, context: Context) -> None:
+    """Stamp the scope of ``context`` (a span's parent context) on ``span`` as it starts, unless
+    fluxloop-otel's emitter made the span (and stamped it). Callers check first that ``context``
+    holds a scope or baggage (two dict reads), so spans outside any scope cost nothing more."""
+    instrumentation = span.instrumentation_scope
+    if instrumentation is not None and instrumentation.name.startswith(_OWN_SCOPE_PREFIX):
+        return
+    scope = current_scope(context)
+    if not scope:
+        return
+    attributes = scope_attributes(scope, span.attributes)
+    if attributes:
+        span.set_attributes(attributes)
+
+
 class ScopeSpanProcessor(SpanProcessor):
     """Stamps the scope of a span's parent context on it when it starts (spans of other
-    instrumentations; fluxloop-otel's own are stamped by the emitter)."""
+    instrumentations; fluxloop-otel's own are stamped by the emitter). ``configure()``'s fan-out
+    processor does the same inline; add this one to a provider fluxloop-otel does not configure."""
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        instrumentation = span.instrumentation_scope
-        if instrumentation is not None and instrumentation.name.startswith(_OWN_SCOPE_PREFIX):
-            return  # the emitter stamped it
         context = parent_context if parent_context is not None else context_api.get_current()
-        if context.get(SCOPE_KEY) is None and not context.get(BAGGAGE_KEY):  # inlined: every span
-            return
-        scope = current_scope(context)
-        if not scope:
-            return
-        attributes = scope_attributes(scope, span.attributes)
-        if attributes:
-            span.set_attributes(attributes)
+        if context.get(SCOPE_KEY) is not None or context.get(BAGGAGE_KEY):
+            stamp_scope(span, context)
 
     def on_end(self, span: ReadableSpan) -> None:
         return None
@@ -213,5 +220,6 @@ __all__ = [
     "current_scope",
     "is_tracing_suppressed",
     "scope_attributes",
+    "stamp_scope",
     "with_scope",
 ]
