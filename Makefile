@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo lint test test-fast bench bench-instructions soak clean
+.PHONY: demo lint test test-fast test-frameworks bench bench-instructions soak clean
 
 #: Layers type-checked with mypy --strict.
 STRICT := src/fluxloop_otel/semconv src/fluxloop_otel/serialization src/fluxloop_otel/telemetry \
@@ -13,7 +13,7 @@ STRICT := src/fluxloop_otel/semconv src/fluxloop_otel/serialization src/fluxloop
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[langchain,threading,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[langchain,threading,test,nat,agnt5]'
 	touch $(STAMP)
 
 ## demo: set up, run the quickstart agent (JSONL files, no collector needed) and show its trace
@@ -36,10 +36,15 @@ test: lint
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"
 
+## test-frameworks: the NVIDIA NeMo Agent Toolkit and AGNT5 tests only (tests/instrumentation)
+test-frameworks: $(STAMP)
+	$(PY) -m pytest -m "nat or agnt5"
+
 ## bench: every benchmark, ratios measured side by side (minutes; needs the Phoenix venv for export)
 bench: $(STAMP)
 	$(PY) bench/decorators.py
 	$(PY) bench/langchain.py
+	$(PY) bench/frameworks.py
 	$(PY) bench/export.py
 
 ## bench-instructions: the same ratios as instruction counts under valgrind (stable on a busy machine)

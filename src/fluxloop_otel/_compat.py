@@ -30,6 +30,38 @@ LANGCHAIN_SET_CONFIG_CONTEXT = ("langchain_core.runnables.config", "_set_config_
 LANGGRAPH_SET_CONFIG_CONTEXT = ("langgraph._internal._runnable", "_set_config_context")
 
 
+#: LangGraph control-flow classes the LangChain instrumentation recognises by class name (no
+#: LangGraph import needed): ``Command``/``Send`` outputs, ``ParentCommand`` (``args[0]``: the
+#: ``Command``), ``GraphInterrupt`` (``args[0]``: the ``Interrupt`` objects).
+LANGGRAPH_CONTROL_CLASSES = (
+    ("langgraph.types", "Command"),
+    ("langgraph.types", "Send"),
+    ("langgraph.errors", "ParentCommand"),
+    ("langgraph.errors", "GraphInterrupt"),
+)
+
+
+def _langgraph_control_classes() -> bool:
+    for module, name in LANGGRAPH_CONTROL_CLASSES:
+        cls = resolve(module, name)
+        if cls is None or cls.__name__ != name or not cls.__module__.startswith("langgraph"):
+            return False
+    return True
+
+
+#: (module, attribute) of the LangSmith ``traceable`` LangChain 1.x ``create_agent`` decorates
+#: its ``wrap_*`` middleware hooks with (looked up in the module when an agent is built).
+LANGCHAIN_AGENT_TRACEABLE = ("langchain.agents.factory", "traceable")
+
+
+def _agent_traceable() -> bool:
+    try:
+        importlib.import_module(LANGCHAIN_AGENT_TRACEABLE[0])
+    except ImportError:  # no LangChain 1.x: nothing relied on
+        return True
+    return callable(resolve(*LANGCHAIN_AGENT_TRACEABLE))
+
+
 def resolve(module: str, attribute: str) -> Any:
     """``module.attribute`` (dotted attribute path) or ``None`` when it does not exist."""
     try:
@@ -59,6 +91,8 @@ PROBES: dict[str, Callable[[], bool]] = {
     "opentelemetry.context._RUNTIME_CONTEXT.detach": lambda: quiet_detach is not _context_api.detach,
     "langchain_core.runnables.config._set_config_context": lambda: callable(resolve(*LANGCHAIN_SET_CONFIG_CONTEXT)),
     "langgraph._internal._runnable._set_config_context": lambda: callable(resolve(*LANGGRAPH_SET_CONFIG_CONTEXT)),
+    "langgraph control-flow classes (recognised by name)": _langgraph_control_classes,
+    "langchain.agents.factory.traceable": _agent_traceable,
 }
 
 

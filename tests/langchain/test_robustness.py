@@ -130,9 +130,9 @@ def test_graph_interrupt_is_recorded_but_not_an_error(tracing: Any) -> None:
 
     spans = tracing.spans()
     assert all(s.status.status_code is not StatusCode.ERROR for s in spans)
-    interrupted = [s for s in spans if s.attributes.get(A.LANGGRAPH_INTERRUPTED)]
-    assert [s.name for s in interrupted] == ["review"]
-    assert [e.name for e in interrupted[0].events] == ["langgraph.interrupt"]
+    interrupted = {s.name: s for s in spans if s.attributes.get(A.LANGGRAPH_INTERRUPTED)}
+    assert sorted(interrupted) == ["invoke_agent LangGraph", "review"]  # the node, and the paused root
+    assert [e.name for e in interrupted["review"].events] == ["langgraph.interrupt"]
     graphs = [s for s in spans if s.name == "invoke_agent LangGraph"]
     assert len(graphs) == 2 and all(g.attributes[A.SESSION_ID] == "hitl-1" for g in graphs)
     assert {r["level"] for r in tracing.observations()} == {"info"}

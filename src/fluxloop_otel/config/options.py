@@ -197,6 +197,20 @@ OPTIONS: tuple[Option, ...] = (
         parse_bool,
     ),
     Option(
+        "instrument_nat",
+        True,
+        "Switch on NVIDIA NeMo Agent Toolkit auto-instrumentation when nvidia-nat-core is importable.",
+        ("FLUXLOOP_INSTRUMENT_NAT",),
+        parse_bool,
+    ),
+    Option(
+        "instrument_agnt5",
+        True,
+        "Switch on AGNT5 auto-instrumentation when agnt5 is importable (before your modules use its decorators).",
+        ("FLUXLOOP_INSTRUMENT_AGNT5",),
+        parse_bool,
+    ),
+    Option(
         "langchain_hide_internal",
         False,
         "Leave LangChain's plumbing runnables (sequences, lambdas, LangGraph channel writes) out of the trace; their children keep their parentage.",
@@ -265,6 +279,8 @@ class Settings:
     otlp_protocol: str = "http/protobuf"
     otlp_headers: Mapping[str, str] | None = None
     instrument_langchain: bool = True
+    instrument_nat: bool = True
+    instrument_agnt5: bool = True
     langchain_hide_internal: bool = False
     instrument_threading: bool = True
     batch_size: int = 512

@@ -81,6 +81,8 @@ def configure(
     otlp_protocol: str | None = None,
     otlp_headers: Mapping[str, str] | None = None,
     instrument_langchain: bool | None = None,
+    instrument_nat: bool | None = None,
+    instrument_agnt5: bool | None = None,
     langchain_hide_internal: bool | None = None,
     instrument_threading: bool | None = None,
     batch_size: int | None = None,
@@ -408,6 +410,8 @@ FRAMEWORKS: tuple[Framework, ...] = (
         "langchain_core",
         lambda settings: {"hide_internal_runnables": bool(settings.langchain_hide_internal)},
     ),
+    Framework("instrument_nat", "fluxloop_nat", "nat.builder.function"),
+    Framework("instrument_agnt5", "fluxloop_agnt5", "agnt5"),
 )
 
 

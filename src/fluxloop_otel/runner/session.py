@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fluxloop_otel.config.dotenv import EnvFileError, load_env
+from fluxloop_otel.core import runtime as _runtime
 from fluxloop_otel.runner.config import (
     CONFIG_DIRECTORY,
     DEFAULT_OUTPUT,
@@ -151,6 +152,10 @@ class Session:
         self.search_path.__enter__()
         try:
             spec = parse_target(config.target_text)
+            # Configure (from the environment just set) before the target is imported, as a
+            # program calling configure() first would: framework instrumentations that wrap
+            # decorators (AGNT5's @function/@tool) see the target's decorations.
+            _runtime.get()
             self.target = resolve_target(
                 spec, factory=config.factory, factory_kwargs=config.factory_kwargs, base=config.project_root
             )

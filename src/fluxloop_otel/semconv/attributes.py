@@ -12,6 +12,7 @@ from openinference.semconv.trace import (
     OpenInferenceMimeTypeValues,
     OpenInferenceSpanKindValues,
     SpanAttributes,
+    ToolAttributes,
 )
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as _gen_ai
 from opentelemetry.semconv.attributes import error_attributes as _error
@@ -30,6 +31,7 @@ GEN_AI_TOOL_TYPE = _gen_ai.GEN_AI_TOOL_TYPE
 GEN_AI_TOOL_CALL_ID = _gen_ai.GEN_AI_TOOL_CALL_ID
 GEN_AI_TOOL_CALL_ARGUMENTS = _gen_ai.GEN_AI_TOOL_CALL_ARGUMENTS
 GEN_AI_TOOL_CALL_RESULT = _gen_ai.GEN_AI_TOOL_CALL_RESULT
+GEN_AI_TOOL_DEFINITIONS = _gen_ai.GEN_AI_TOOL_DEFINITIONS
 GEN_AI_REQUEST_MODEL = _gen_ai.GEN_AI_REQUEST_MODEL
 GEN_AI_RESPONSE_MODEL = _gen_ai.GEN_AI_RESPONSE_MODEL
 GEN_AI_RESPONSE_ID = _gen_ai.GEN_AI_RESPONSE_ID
@@ -133,6 +135,30 @@ LANGGRAPH_NODE = "langgraph.node"
 LANGGRAPH_STEP = "langgraph.step"
 #: Set to True on spans that ended with a LangGraph interrupt (human in the loop), not an error.
 LANGGRAPH_INTERRUPTED = "langgraph.interrupted"
+#: What an interrupted run waits for: the ``interrupt(value)`` value (content), a list if several.
+LANGGRAPH_INTERRUPT_VALUE = "langgraph.interrupt.value"
+#: The node(s) that called ``interrupt()`` (a string, or a list if several).
+LANGGRAPH_INTERRUPT_NODE = "langgraph.interrupt.node"
+#: LangGraph's id(s) of the pending interrupt(s) (what ``Command(resume={id: ...})`` answers).
+LANGGRAPH_INTERRUPT_ID = "langgraph.interrupt.id"
+#: Loop status when the graph paused or resumed (``pending``, ``interrupt_before``, ...).
+LANGGRAPH_STATUS = "langgraph.status"
+#: The checkpoint a graph paused at (interrupted run) or resumed from (resumed run).
+LANGGRAPH_CHECKPOINT_ID = "langgraph.checkpoint.id"
+#: Set to True on the root of a run that resumed a paused graph (it links to the paused root).
+LANGGRAPH_RESUMED = "langgraph.resumed"
+#: Where a ``Command(goto=...)``/``Send`` sends execution: a node name or a list of names.
+LANGGRAPH_COMMAND_GOTO = "langgraph.command.goto"
+#: Set to True when the command goes to the parent graph (``Command.PARENT``: a handoff).
+LANGGRAPH_COMMAND_PARENT = "langgraph.command.parent"
+#: A compiled graph's nodes and edges, compact JSON ``{"nodes": [...], "edges": [...]}``.
+LANGGRAPH_GRAPH = "langgraph.graph"
+#: LangChain ``create_agent`` middleware whose hook a step runs, and the hook (``before_model``...).
+LANGCHAIN_MIDDLEWARE_NAME = "langchain.middleware.name"
+LANGCHAIN_MIDDLEWARE_HOOK = "langchain.middleware.hook"
+#: OpenInference tool definitions: ``llm.tools.{i}.tool.json_schema``.
+LLM_TOOLS = SpanAttributes.LLM_TOOLS
+TOOL_JSON_SCHEMA = ToolAttributes.TOOL_JSON_SCHEMA
 
 #: Attributes that carry user content (prompts, messages, arguments, results, documents).
 CONTENT_ATTRIBUTES: frozenset[str] = frozenset(
@@ -145,6 +171,8 @@ CONTENT_ATTRIBUTES: frozenset[str] = frozenset(
         GEN_AI_TOOL_CALL_RESULT,
         GEN_AI_RETRIEVAL_QUERY_TEXT,
         GEN_AI_RETRIEVAL_DOCUMENTS,
+        GEN_AI_TOOL_DEFINITIONS,
+        LANGGRAPH_INTERRUPT_VALUE,
         _gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS,
         _gen_ai.GEN_AI_PROMPT,
         _gen_ai.GEN_AI_COMPLETION,
@@ -159,6 +187,7 @@ CONTENT_ATTRIBUTE_PREFIXES: tuple[str, ...] = (
     SpanAttributes.LLM_OUTPUT_MESSAGES + ".",
     SpanAttributes.LLM_PROMPTS + ".",
     SpanAttributes.EMBEDDING_EMBEDDINGS + ".",
+    SpanAttributes.LLM_TOOLS + ".",
 )
 
 

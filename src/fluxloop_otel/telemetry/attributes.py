@@ -25,6 +25,7 @@ from fluxloop_otel.telemetry.records import (
     ToolCall,
     WorkflowInvocation,
 )
+from fluxloop_otel.telemetry.tool_definitions import tool_definition_attributes
 from fluxloop_otel.telemetry.usage import TokenUsage, extract_response_model, extract_usage
 
 _T = ObservationType
@@ -227,6 +228,8 @@ def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seria
         attributes.update(parameter_attributes(inv.parameters, serializer))
     if inv.stream:
         attributes[A.GEN_AI_REQUEST_STREAM] = True
+    if capture and inv.tool_definitions:
+        attributes.update(tool_definition_attributes(inv.tool_definitions, serializer))
     if capture and inv.messages is not UNSET and inv.messages is not None:
         text = serializer.dumps(M.genai_messages(inv.messages), "input.messages")
         attributes[A.GEN_AI_INPUT_MESSAGES] = text

@@ -163,6 +163,23 @@ class Telemetry:
         if inv.span is not None:
             inv.span.add_event(name, dict(attributes) if attributes else None)
 
+    def update(self, inv: Invocation, attributes: Mapping[str, Any]) -> None:
+        """More attributes on a running record, known while it runs (already valid attribute values;
+        content goes through :meth:`content` first)."""
+        if inv.span is not None and attributes:
+            inv.span.set_attributes(attributes)
+
+    def add_link(self, inv: Invocation, link: trace_api.Link) -> None:
+        """A link found while the record runs (links known at its start go in ``inv.links``)."""
+        if inv.span is not None:
+            inv.span.add_link(link.context, link.attributes)
+
+    def content(self, value: Any, field: str = "output") -> str | None:
+        """``value`` as attribute text under the content policy: ``None`` when content is not recorded."""
+        if not self.capture_content:
+            return None
+        return self.serializer.dumps(value, field)
+
     def promote_to_agent(self, inv: Invocation, session_id: str | None = None) -> AgentInvocation:
         """A running step found to be an agent (a LangGraph graph): retype its span in place."""
         agent = AgentInvocation(inv.name, span=inv.span, parent=inv.parent, session_id=session_id)

@@ -158,6 +158,9 @@ class LLMInvocation(Invocation):
     response_id: str | None = None
     finish_reasons: Sequence[str] | None = None
     stream: bool = False
+    #: Tools offered to the model, each in its provider's format (OpenAI, Anthropic, Bedrock,
+    #: Gemini, built-in tools): ``gen_ai.tool.definitions`` and ``llm.tools`` (content).
+    tool_definitions: Sequence[Any] | None = None
 
 
 @dataclass(eq=False)

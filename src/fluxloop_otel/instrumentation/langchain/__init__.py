@@ -36,7 +36,11 @@ import wrapt
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import unwrap
 
-from fluxloop_otel._compat import LANGCHAIN_SET_CONFIG_CONTEXT, LANGGRAPH_SET_CONFIG_CONTEXT
+from fluxloop_otel._compat import (
+    LANGCHAIN_AGENT_TRACEABLE,
+    LANGCHAIN_SET_CONFIG_CONTEXT,
+    LANGGRAPH_SET_CONFIG_CONTEXT,
+)
 from fluxloop_otel.config.options import setting_from_environment
 from fluxloop_otel.instrumentation._telemetry import telemetry_from
 from fluxloop_otel.instrumentation.langchain.package import _instruments
@@ -57,9 +61,10 @@ _LANGCHAIN_SCOPES = (
     ("langchain_core.retrievers", "BaseRetriever.ainvoke", "scoped_coroutine"),
 )
 _LANGGRAPH_SCOPES = (
-    ("langgraph.pregel.main", "Pregel.stream", "scoped_iterator"),
-    ("langgraph.pregel.main", "Pregel.astream", "scoped_async_iterator"),
+    ("langgraph.pregel.main", "Pregel.stream", "scoped_graph_iterator"),
+    ("langgraph.pregel.main", "Pregel.astream", "scoped_graph_async_iterator"),
 )
+_AGENT_FACTORY = LANGCHAIN_AGENT_TRACEABLE
 _CONFIG_CONTEXT = LANGCHAIN_SET_CONFIG_CONTEXT
 _LANGGRAPH_CONFIG_CONTEXT = LANGGRAPH_SET_CONFIG_CONTEXT
 
@@ -92,6 +97,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     _embeddings: Any = None
     _wrapped: list[tuple[Any, str, bool]] = []
     _langgraph_pending = False
+    _agents_pending = False
 
     @property
     def handler(self) -> Any:
@@ -146,6 +152,20 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             self._wrap(module, name, getattr(_propagation, wrapper))
         self._langgraph_pending = True
         wrapt.register_post_import_hook(self._instrument_langgraph, "langgraph.pregel.main")
+        self._agents_pending = True
+        wrapt.register_post_import_hook(self._instrument_agents, _AGENT_FACTORY[0])
+
+    def _instrument_agents(self, module: Any) -> None:
+        """Post-import hook for LangChain 1.x ``create_agent``: its ``wrap_*`` middleware hooks as steps."""
+        from fluxloop_otel.instrumentation.langchain._middleware import TraceableHook
+
+        if not self._agents_pending or self._handler is None:
+            return
+        self._agents_pending = False
+        try:
+            self._wrap(*_AGENT_FACTORY, TraceableHook(self._handler))
+        except Exception:  # an unknown LangChain layout: the hooks stay untraced
+            pass
 
     def _instrument_langgraph(self, module: Any) -> None:
         """Post-import hook (runs at once if LangGraph is already imported)."""
@@ -154,6 +174,12 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         if not self._langgraph_pending or self._config_hook is None:
             return
         self._langgraph_pending = False
+        try:  # LangGraph sends its lifecycle events (interrupt, resume) to graph handlers only
+            from fluxloop_otel.instrumentation.langchain._lifecycle import become_graph_handler
+
+            become_graph_handler(self._handler)
+        except Exception:
+            pass
         try:
             self._wrap(*_LANGGRAPH_CONFIG_CONTEXT, self._config_hook)
             for module_name, name, wrapper in _LANGGRAPH_SCOPES:
@@ -186,7 +212,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._wrapped.append((owner, path[-1], inherited))
 
     def _uninstrument_wrapped(self) -> None:
-        self._langgraph_pending = False
+        self._langgraph_pending = self._agents_pending = False
         for owner, attribute, inherited in reversed(self._wrapped):
             if inherited:  # the wrapper shadowed an inherited method: remove it
                 delattr(owner, attribute)

@@ -44,6 +44,19 @@ AGENT_NAMES = frozenset({"AgentExecutor"})
 _GRAPH_STEP_TAG = "graph:step:"
 
 
+#: ``create_agent`` middleware hooks that run as graph nodes named ``{middleware}.{hook}``.
+MIDDLEWARE_HOOKS = frozenset({"before_agent", "before_model", "after_model", "after_agent"})
+_CREATE_AGENT = "langchain_create_agent"
+
+
+def middleware_hook(name: str, metadata: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """``(middleware, hook)`` when a LangGraph node run is a ``create_agent`` middleware hook."""
+    if not metadata or metadata.get("ls_integration") != _CREATE_AGENT:
+        return None
+    middleware, _, hook = name.rpartition(".")
+    return (middleware, hook) if middleware and hook in MIDDLEWARE_HOOKS else None
+
+
 def is_plumbing(name: str) -> bool:
     return name in PLUMBING_NAMES or name.startswith(PLUMBING_PREFIXES)
 
@@ -83,6 +96,8 @@ def chain_kind(
     if hide_plumbing and is_child and is_plumbing(name):
         return HIDDEN
     if is_graph_step(tags):
+        if hide_plumbing and middleware_hook(name, metadata) is not None:
+            return HIDDEN  # create_agent middleware hooks are plumbing too
         return NODE
     if metadata and metadata.get("ls_integration") == "langgraph" and "langgraph_node" not in metadata:
         return AGENT  # a compiled graph invoked outside any other graph
@@ -109,6 +124,9 @@ def start_record(kind: int, name: str, inputs: Any, tags: Sequence[str] | None, 
             step = metadata.get("langgraph_step")
             if type(step) is int:
                 node_attributes[A.LANGGRAPH_STEP] = step
+            hook = middleware_hook(name, metadata)
+            if hook is not None:
+                node_attributes[A.LANGCHAIN_MIDDLEWARE_NAME], node_attributes[A.LANGCHAIN_MIDDLEWARE_HOOK] = hook
             record.attributes = node_attributes or None
     record.tags = fields.tags
     record.metadata = fields.metadata

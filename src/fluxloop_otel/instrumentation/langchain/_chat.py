@@ -8,6 +8,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration
 
 from fluxloop_otel.instrumentation.langchain._content import run_fields
+from fluxloop_otel.instrumentation.langchain._tools_bound import bound_tools
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.telemetry import LLMInvocation, TokenUsage
 from fluxloop_otel.telemetry.usage import extract_response_model, usage_from_counts
@@ -84,6 +85,7 @@ def start_record(
         provider=PROVIDERS.get(provider, provider) if isinstance(provider, str) and provider else None,
         parameters=_parameters(params, metadata),
         messages=(list(inputs) if chat else str(inputs[0])) if inputs else None,
+        tool_definitions=bound_tools(params),
         tags=fields.tags,
         metadata=fields.metadata,
         session_id=fields.session_id,

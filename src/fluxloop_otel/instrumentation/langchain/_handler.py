@@ -22,12 +22,20 @@ from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from fluxloop_otel.instrumentation.langchain import _chains, _chat, _content, _retrievers, _tools
-from fluxloop_otel.instrumentation.langchain._propagation import RUN_KEY, claim_scope
+from fluxloop_otel.instrumentation.langchain import _chains, _chat, _content, _graph, _retrievers, _tools
+from fluxloop_otel.instrumentation.langchain._lifecycle import (
+    InterruptBook,
+    interrupt_attributes,
+    is_resume_input,
+    resume_attributes,
+    thread_key,
+)
+from fluxloop_otel.instrumentation.langchain._propagation import RUN_KEY, claim_scope, unclaimed_graph
 from fluxloop_otel.instrumentation.langchain._runs import (
     AGENT,
     CHAIN,
     HIDDEN,
+    HIDDEN_NODE,
     LLM,
     NODE,
     RETRIEVER,
@@ -70,6 +78,11 @@ def _outcome(error: BaseException) -> str:
     return "error"
 
 
+def _add_end_attributes(record: Invocation, attributes: dict[str, Any] | None) -> None:
+    if attributes:
+        record.end_attributes = {**record.end_attributes, **attributes} if record.end_attributes else attributes
+
+
 def _stop_with_reason(telemetry: Telemetry, run: Run, reason: str) -> None:
     if run.owned and run.record is not None:
         telemetry.stop(run.record, reason)
@@ -95,6 +108,8 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
         self._pending: dict[UUID, Any] = {}
         #: False once uninstrumented: managers made earlier keep the handler, which then starts nothing.
         self.enabled = True
+        #: LangGraph human-in-the-loop bookkeeping (paused roots per thread, interrupted nodes).
+        self.book = InterruptBook()
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _active(self) -> bool:
@@ -168,18 +183,28 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             pass
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
-        run = self._close(run_id)
+        run: Run | None = self.runs.pop(run_id, None)
         if run is None:
             return
-        record = run.record
         outcome = _outcome(error)
+        if not run.owned or run.record is None:
+            if run.kind == HIDDEN_NODE and outcome == "interrupt":  # the node that called interrupt()
+                self.book.node_interrupted(run.span.get_span_context().trace_id, error, run.name)
+            return
+        record = run.record
+        if run.kind == AGENT:
+            self.book.ended(run_id, completed=False)
         if outcome == "error":
             self.telemetry.fail(record, error)
         elif outcome == "interrupt":
             record.end_attributes = {A.LANGGRAPH_INTERRUPTED: True}
             self.telemetry.note(record, "langgraph.interrupt")
+            if run.kind == NODE and run.span is not None:
+                self.book.node_interrupted(run.span.get_span_context().trace_id, error, run.name)
             self.telemetry.stop(record)
         else:
+            if outcome == "bubble":  # Command(graph=Command.PARENT): a handoff to the parent graph
+                _add_end_attributes(record, _graph.command_attributes(error))
             self.telemetry.stop(record, outcome if outcome in ("closed", "cancelled") else None)
 
     # -- chains, agents, LangGraph nodes -----------------------------------------------------------
@@ -198,22 +223,44 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             if not self._active():
                 return
             name = _chains.run_name(serialized, kwargs, "chain")
-            kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
+            graph = unclaimed_graph()  # a compiled LangGraph graph's own run: an agent
+            if graph is not None:
+                kind = AGENT
+            else:
+                kind = _chains.chain_kind(name, tags, metadata, parent_run_id is not None, self.hide_plumbing)
             if kind == HIDDEN:
                 parent = self._parent_context(parent_run_id)
-                self.runs.add(
-                    run_id, Run(trace_api.get_current_span(parent), parent, HIDDEN, name, owned=False)
-                )
+                hidden = HIDDEN_NODE if _chains.is_graph_step(tags) else HIDDEN
+                self.runs.add(run_id, Run(trace_api.get_current_span(parent), parent, hidden, name, owned=False))
                 return
             if kind == NODE and parent_run_id is not None:
-                graph = self.runs.get(parent_run_id)
-                if graph is not None and graph.owned and graph.kind == CHAIN and graph.record is not None:
-                    graph.kind = AGENT
-                    graph.record = self.telemetry.promote_to_agent(graph.record, _content.session_id(metadata))
-            run = self._open(run_id, parent_run_id, kind, _chains.start_record(kind, name, inputs, tags, metadata))
+                graph_run = self.runs.get(parent_run_id)
+                if graph_run is not None and graph_run.owned and graph_run.kind == CHAIN and graph_run.record is not None:
+                    graph_run.kind = AGENT
+                    graph_run.record = self.telemetry.promote_to_agent(graph_run.record, _content.session_id(metadata))
+            record = _chains.start_record(kind, name, inputs, tags, metadata)
+            key = None
+            if graph is not None:
+                key, paused = self._graph_start(graph, record, inputs, metadata)
+            run = self._open(run_id, parent_run_id, kind, record)
+            if key is not None:
+                self.book.started(run_id, key, paused)
             run.awaiting_input = _chains.is_placeholder(inputs)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_chain_start", exc)
+
+    def _graph_start(
+        self, graph: Any, record: Invocation, inputs: Any, metadata: Mapping[str, Any] | None
+    ) -> tuple[tuple[str, str] | None, Any]:
+        """A LangGraph graph's run: its structure; on a thread, the link to the paused run it resumes."""
+        structure = _graph.structure(graph)
+        if structure is not None:
+            record.attributes = {**(record.attributes or {}), A.LANGGRAPH_GRAPH: structure}
+        key = thread_key(metadata.get("thread_id")) if metadata else None
+        paused = self.book.paused_root(key) if key is not None and is_resume_input(inputs) else None
+        if paused is not None:
+            record.links = (paused.link(),)
+        return key, paused
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         try:
@@ -226,6 +273,10 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 inputs = kwargs.get("inputs")
                 if inputs is not None and not _chains.is_placeholder(inputs):
                     record.late_input = inputs
+            if type(outputs) is not dict:  # a Command or a list of Send: where it routes
+                _add_end_attributes(record, _graph.command_attributes(outputs))
+            if run.kind == AGENT:
+                self.book.ended(run_id, completed=True)
             self.telemetry.stop(record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_chain_end", exc)
@@ -353,6 +404,7 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
                 return
             try:
                 _tools.finish_record(run.record, output)
+                _add_end_attributes(run.record, _graph.command_attributes(output))  # a handoff tool's Command
             finally:
                 self.telemetry.stop(run.record)
         except Exception as exc:  # a tracing failure never reaches the chain
@@ -387,6 +439,49 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
             self.telemetry.stop(run.record)
         except Exception as exc:  # a tracing failure never reaches the chain
             _report("on_retriever_end", exc)
+
+    # -- LangGraph lifecycle (``GraphCallbackHandler``) -------------------------------------------
+    def on_interrupt(self, event: Any) -> None:
+        """The graph paused (``GraphInterruptEvent``): recorded on its still-open root run, which
+        becomes what a run resuming this thread links to."""
+        try:
+            run = self.runs.get(event.run_id) if event.run_id is not None else None
+            if run is None or not run.owned or run.record is None or run.span is None or not self._active():
+                return
+            telemetry = self.telemetry
+            context = run.span.get_span_context()
+            nodes = self.book.nodes(context.trace_id, event.interrupts)
+            attributes = interrupt_attributes(event, nodes, telemetry.content)
+            telemetry.update(run.record, attributes)
+            telemetry.note(
+                run.record,
+                "langgraph.interrupt",
+                {k: v for k, v in attributes.items() if k != A.LANGGRAPH_INTERRUPTED},
+            )
+            graph_run = self.book.graph_run(event.run_id)
+            if graph_run is not None:
+                graph_run.interrupted = True
+                key = thread_key(graph_run.key[0], event.checkpoint_ns)
+                if key is not None:
+                    self.book.paused(key, context, event.checkpoint_id)
+        except Exception as exc:  # a tracing failure never reaches the graph
+            _report("on_interrupt", exc)
+
+    def on_resume(self, event: Any) -> None:
+        """The graph resumed from a checkpoint (``GraphResumeEvent``), before any node ran."""
+        try:
+            run = self.runs.get(event.run_id) if event.run_id is not None else None
+            if run is None or not run.owned or run.record is None or not self._active():
+                return
+            self.telemetry.update(run.record, resume_attributes(event))
+            graph_run = self.book.graph_run(event.run_id)
+            if graph_run is not None and graph_run.resumes is None:  # not linked at its start
+                paused = self.book.paused_root(thread_key(graph_run.key[0], event.checkpoint_ns))
+                if paused is not None:
+                    graph_run.resumes = paused
+                    self.telemetry.add_link(run.record, paused.link())
+        except Exception as exc:  # a tracing failure never reaches the graph
+            _report("on_resume", exc)
 
 
 class RunManagerWatch:

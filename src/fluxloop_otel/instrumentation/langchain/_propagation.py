@@ -39,16 +39,27 @@ RUN_KEY = context_api.create_key("fluxloop_otel.langchain.run_id")
 class Scope:
     """One call of a wrapped entry point; claimed by the first run that starts in it."""
 
-    __slots__ = ("context", "token")
+    __slots__ = ("context", "token", "graph")
 
-    def __init__(self) -> None:
+    def __init__(self, graph: Any = None) -> None:
         self.context: context_api.Context | None = None
         self.token: object | None = None
+        #: The compiled LangGraph graph whose ``stream``/``astream`` this is (its run claims the scope).
+        self.graph = graph
 
 
 _scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
     "fluxloop_otel_langchain_scope", default=None
 )
+
+
+def unclaimed_graph() -> Any:
+    """The compiled graph whose run is starting: the innermost scope is a graph's ``stream`` not
+    yet claimed (a graph's own run is the first to start in it)."""
+    scope = _scope.get()
+    if scope is not None and scope.context is None:
+        return scope.graph
+    return None
 
 
 def claim_scope(run_id: Hashable, run: Run) -> None:
@@ -125,6 +136,20 @@ def scoped_async_iterator(
 ) -> Any:
     """An async generator entry point (``astream``): every step runs in the scope."""
     return ScopedAsyncIterator(wrapped(*args, **kwargs), Scope())
+
+
+def scoped_graph_iterator(
+    wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """``Pregel.stream``: a scope that knows its graph (see :func:`unclaimed_graph`)."""
+    return ScopedIterator(wrapped(*args, **kwargs), Scope(instance))
+
+
+def scoped_graph_async_iterator(
+    wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """``Pregel.astream``: a scope that knows its graph."""
+    return ScopedAsyncIterator(wrapped(*args, **kwargs), Scope(instance))
 
 
 class ScopedIterator(wrapt.ObjectProxy):  # type: ignore[type-arg]

@@ -16,6 +16,9 @@ from opentelemetry.trace import Span, set_span_in_context
 
 #: Run kinds (what a run became).
 CHAIN, AGENT, NODE, HIDDEN, LLM, TOOL, RETRIEVER = range(7)
+#: A hidden LangGraph node (a ``create_agent`` middleware hook under ``hide_internal``): no span,
+#: but an ``interrupt()`` it calls is still attributed to it.
+HIDDEN_NODE = 7
 
 DEFAULT_LIMIT = 10_000
 

@@ -1,0 +1,44 @@
+"""Helpers of the LangGraph / LangChain 1.x agent tests (a module of its own: ``conftest`` is
+ambiguous between test folders)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fluxloop_otel.semconv import attributes as A
+
+MODES = ("invoke", "ainvoke", "stream", "astream")
+
+
+def run(runnable: Any, inputs: Any, config: Any = None, mode: str = "invoke") -> Any:
+    """``runnable`` called the ``mode`` way; the final value (last ``values`` chunk when streamed)."""
+    if mode == "invoke":
+        return runnable.invoke(inputs, config)
+    if mode == "ainvoke":
+        return asyncio.run(runnable.ainvoke(inputs, config))
+    if mode == "stream":
+        chunks = list(runnable.stream(inputs, config, stream_mode="values"))
+        return chunks[-1] if chunks else None
+
+    async def consume() -> list[Any]:
+        return [chunk async for chunk in runnable.astream(inputs, config, stream_mode="values")]
+
+    chunks = asyncio.run(consume())
+    return chunks[-1] if chunks else None
+
+
+def parent_of(spans: list[Any], span: Any) -> Any:
+    if span.parent is None:
+        return None
+    return next((s for s in spans if s.context.span_id == span.parent.span_id), None)
+
+
+def named(spans: list[Any], name: str) -> list[Any]:
+    return [s for s in spans if s.name == name]
+
+
+def kinds(spans: list[Any]) -> list[str]:
+    from lc_fakes import span_tree
+
+    return span_tree(spans, lambda s: f"{s.name} [{s.attributes.get(A.FLUXLOOP_OBSERVATION_TYPE)}]")
