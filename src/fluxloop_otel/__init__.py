@@ -33,6 +33,14 @@ from fluxloop_otel.core.recording import (
     record_call_args,
     set_recording_options,
 )
+from fluxloop_otel.core.scope import (
+    suppress_tracing,
+    using_attributes,
+    using_metadata,
+    using_session,
+    using_tags,
+    using_user,
+)
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
 from fluxloop_otel.integrations import fluxloop_sdk as _fluxloop_sdk
 from fluxloop_otel.sdk_compat import (
@@ -92,7 +100,13 @@ __all__ = [
     "record_score",
     "shutdown",
     "tool",
+    "suppress_tracing",
     "trace",
+    "using_attributes",
+    "using_metadata",
+    "using_session",
+    "using_tags",
+    "using_user",
 ]
 
 

@@ -73,11 +73,51 @@ def resolve(module: str, attribute: str) -> Any:
         return None
 
 
+#: OpenTelemetry's suppression keys (``opentelemetry.instrumentation.utils`` checks them): read and
+#: set by ``suppress_tracing()`` and the hot path; a fresh key (never set by anyone else) if moved.
+SUPPRESS_INSTRUMENTATION_KEY: Any = getattr(_context_api, "_SUPPRESS_INSTRUMENTATION_KEY", None) or _context_api.create_key(
+    "suppress_instrumentation"
+)
+SUPPRESS_HTTP_INSTRUMENTATION_KEY: Any = getattr(
+    _context_api, "_SUPPRESS_HTTP_INSTRUMENTATION_KEY", None
+) or _context_api.create_key("suppress_http_instrumentation")
+#: The context key of W3C baggage (read directly: ``baggage.get_all`` builds a mapping per call).
+BAGGAGE_KEY: Any = resolve("opentelemetry.baggage", "_BAGGAGE_KEY")
+
 #: Name -> probe returning True when the private API is where we expect it.
 PROBES: dict[str, Callable[[], bool]] = {
+    "opentelemetry.context._SUPPRESS_INSTRUMENTATION_KEY": lambda: _suppression_keys_are_otels(),
+    "opentelemetry.baggage._BAGGAGE_KEY": lambda: _baggage_key_is_otels(),
     "opentelemetry.context._RUNTIME_CONTEXT.detach": lambda: quiet_detach is not _context_api.detach,
     "langchain_core.runnables.config._set_config_context": lambda: callable(resolve(*LANGCHAIN_SET_CONFIG_CONTEXT)),
     "langgraph._internal._runnable._set_config_context": lambda: callable(resolve(*LANGGRAPH_SET_CONFIG_CONTEXT)),
     "langgraph control-flow classes (recognised by name)": _langgraph_control_classes,
     "langchain.agents.factory.traceable": _agent_traceable,
 }
+
+
+def _suppression_keys_are_otels() -> bool:
+    from opentelemetry.instrumentation.utils import (
+        is_http_instrumentation_enabled,
+        is_instrumentation_enabled,
+    )
+
+    token = _context_api.attach(_context_api.set_value(SUPPRESS_INSTRUMENTATION_KEY, True))
+    try:
+        suppressed = not is_instrumentation_enabled()
+    finally:
+        _context_api.detach(token)
+    token = _context_api.attach(_context_api.set_value(SUPPRESS_HTTP_INSTRUMENTATION_KEY, True))
+    try:
+        return suppressed and not is_http_instrumentation_enabled()
+    finally:
+        _context_api.detach(token)
+
+
+def _baggage_key_is_otels() -> bool:
+    from opentelemetry import baggage
+
+    if BAGGAGE_KEY is None:
+        return False
+    entries: Any = baggage.set_baggage("k", "v").get(BAGGAGE_KEY)
+    return bool(entries) and dict(entries) == {"k": "v"}

@@ -84,10 +84,15 @@ class FluxLoopConfigurator(_OTelSDKConfigurator):
             configure,
         )
         from fluxloop_otel.export.otlp import guarded_batch_processor
+        from fluxloop_otel.serialization import SecretMasker
 
         settings = resolve_settings({})
+        masker = SecretMasker(settings.secret_keys, enabled=settings.mask_secrets)  # every span, whoever wrote it
         if "export_span_processor" in inspect.signature(_initialize_components).parameters:
-            kwargs.setdefault("export_span_processor", lambda exporter: guarded_batch_processor(exporter, settings.content_policy.otlp))
+            kwargs.setdefault(
+                "export_span_processor",
+                lambda exporter: guarded_batch_processor(exporter, settings.content_policy.otlp, masker),
+            )
         elif not settings.content_policy.otlp:  # opentelemetry-sdk < 1.40: exporters cannot be wrapped
             logger.warning("fluxloop-otel: FLUXLOOP_OTLP_CAPTURE_CONTENT=false needs opentelemetry-sdk>=1.40; trace export is off")
             os.environ[OTEL_TRACES_EXPORTER] = "none"

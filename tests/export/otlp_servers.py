@@ -1,8 +1,9 @@
 """Loopback OTLP servers for tests and benchmarks: a receiving sink (HTTP and gRPC), a server
 that accepts connections and never answers, and a port nobody listens on.
 
-The sinks speak real OTLP (protobuf ``ExportTraceServiceRequest``, gzip/deflate bodies, the
-official gRPC service) and keep what they received, so a test can read back what the
+The sinks speak real OTLP (protobuf ``ExportTraceServiceRequest``, and on HTTP
+``ExportLogsServiceRequest`` at ``/v1/logs``; gzip/deflate bodies, the official gRPC service)
+and keep what they received, so a test can read back what the
 official exporters sent. Everything binds 127.0.0.1 and is stopped by ``close()``.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
@@ -55,6 +57,36 @@ class Request:
     path: str
     headers: dict[str, str]
     spans: list[ReceivedSpan] = field(default_factory=list)
+    #: The request body as received (protobuf, decompressed).
+    body: bytes = b""
+
+
+@dataclass
+class ReceivedLog:
+    """One log record as a receiver saw it (GenAI events are log records with an event name)."""
+
+    event_name: str
+    attributes: dict[str, Any]
+    trace_id: str
+    span_id: str
+    body: Any
+
+
+def _logs(message: Any) -> list[ReceivedLog]:
+    records = []
+    for resource_logs in message.resource_logs:
+        for scope_logs in resource_logs.scope_logs:
+            for record in scope_logs.log_records:
+                records.append(
+                    ReceivedLog(
+                        event_name=record.event_name,
+                        attributes={item.key: any_value(item.value) for item in record.attributes},
+                        trace_id=record.trace_id.hex(),
+                        span_id=record.span_id.hex(),
+                        body=any_value(record.body) if record.HasField("body") else None,
+                    )
+                )
+    return records
 
 
 def _spans(message: trace_service_pb2.ExportTraceServiceRequest) -> list[ReceivedSpan]:
@@ -82,7 +114,23 @@ def _spans(message: trace_service_pb2.ExportTraceServiceRequest) -> list[Receive
 class _Received:
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        self.logs: list[ReceivedLog] = []
+        self.log_bodies: list[bytes] = []
         self._changed = threading.Condition()
+
+    def add_logs(self, body: bytes, records: list[ReceivedLog]) -> None:
+        with self._changed:
+            self.log_bodies.append(body)
+            self.logs.extend(records)
+            self._changed.notify_all()
+
+    def wait_for_logs(self, count: int, timeout: float = 10.0) -> list[ReceivedLog]:
+        """The log records received once there are at least ``count`` (fewer after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.logs) < count and (remaining := deadline - time.monotonic()) > 0:
+                self._changed.wait(remaining)
+            return list(self.logs)
 
     def add(self, request: Request) -> None:
         with self._changed:
@@ -124,10 +172,15 @@ class OtlpHttpSink(_Received):
                     metrics.ParseFromString(body)
                     sink.metric_requests.append(metrics)
                     reply = metrics_service_pb2.ExportMetricsServiceResponse().SerializeToString()
+                elif self.path.endswith("/v1/logs"):  # log records (GenAI events)
+                    logs = logs_service_pb2.ExportLogsServiceRequest()
+                    logs.ParseFromString(body)
+                    sink.add_logs(body, _logs(logs))
+                    reply = logs_service_pb2.ExportLogsServiceResponse().SerializeToString()
                 else:
                     message = trace_service_pb2.ExportTraceServiceRequest()
                     message.ParseFromString(body)
-                    sink.add(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, _spans(message)))
+                    sink.add(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, _spans(message), body))
                     reply = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")

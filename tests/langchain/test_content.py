@@ -114,5 +114,9 @@ def test_a_redaction_hook_sees_the_compact_value() -> None:
         return {"redacted": True}
 
     serializer = Serializer(redact=redact)
-    assert serializer.dumps({"messages": [HumanMessage("secret plan")]}, "input") == '{"redacted":true}'
-    assert seen == [({"messages": [{"type": "human", "content": "secret plan"}]}, "input")]
+    redacted = {"redacted": True}
+    assert json.loads(serializer.dumps({"messages": [HumanMessage("secret plan")]}, "input")) == {
+        "messages": [{"type": redacted, "content": redacted}]
+    }
+    # One call per string leaf of the compact form, with its path.
+    assert seen == [("human", "input.messages.0.type"), ("secret plan", "input.messages.0.content")]

@@ -151,6 +151,9 @@ def _label(record: dict[str, Any], show_io: bool) -> Text:
     cost = record_cost(record)
     if cost is not None:
         text.append(f"  {format_cost(cost)}", style="green")
+    usage = record.get("metadata", {}).get("duplicate_usage") if isinstance(record.get("metadata"), dict) else None
+    if isinstance(usage, dict) and "total_tokens" not in record:
+        text.append(f"  tokens {usage.get('prompt_tokens', 0)}→{usage.get('completion_tokens', 0)} (counted in the nested call)", style="dim green")
     if record.get("error") is not None or record.get("level") == "error":
         metadata = record.get("metadata")
         error_type = metadata.get("error_type", "error") if isinstance(metadata, dict) else "error"
@@ -161,6 +164,33 @@ def _label(record: dict[str, Any], show_io: bool) -> Text:
         if "output" in record:
             text.append(f"\n  out: {_short(record['output'])}", style="dim")
     return text
+
+
+_MODEL_TYPES = ("generation", "embedding")
+
+
+def billed_tokens(observations: list[dict[str, Any]]) -> int:
+    """Total tokens of a trace, once per model call.
+
+    A generation (or embedding) with a directly nested model observation that carries tokens
+    is the same call recorded twice (our span and a provider instrumentation's): only the
+    nested one counts. Files written by this version already say so (``metadata.duplicate_usage``
+    instead of top-level counts); this also sums older files right.
+    """
+    def counts(record: dict[str, Any]) -> int | None:
+        value = record.get("total_tokens")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None  # hand-edited files
+
+    counted_parents = {
+        str(r.get("parent_observation_id"))
+        for r in observations
+        if r.get("type") in _MODEL_TYPES and counts(r) is not None and r.get("parent_observation_id")
+    }
+    return sum(
+        counts(r) or 0
+        for r in observations
+        if not (r.get("type") in _MODEL_TYPES and str(r.get("id")) in counted_parents)
+    )
 
 
 def build_trees(observations: list[dict[str, Any]]) -> list[Node]:
@@ -273,7 +303,7 @@ def run(args: argparse.Namespace) -> int:
     for trace_id in selected:
         trace = traces.get(trace_id, {})
         observations = by_trace.get(trace_id, [])
-        tokens = sum(r.get("total_tokens") for r in observations if isinstance(r.get("total_tokens"), int))
+        tokens = billed_tokens(observations)
         errors = sum(1 for r in observations if r.get("error") is not None)
         header = Text()
         header.append(f"trace {_trace_title(trace)}", style="bold underline")

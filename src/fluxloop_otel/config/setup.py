@@ -32,7 +32,9 @@ from fluxloop_otel.config.options import Settings, option_default, resolve_setti
 from fluxloop_otel.core import runtime
 from fluxloop_otel.export.fanout import FanOutSpanProcessor
 from fluxloop_otel.export.fluxloop.processor import FluxLoopJsonlSpanProcessor
+from fluxloop_otel.export.logs import event_logs
 from fluxloop_otel.export.metrics_guard import bounded
+from fluxloop_otel.semconv.attributes import SCHEMA_URL
 from fluxloop_otel.serialization import SecretMasker, Serializer
 from fluxloop_otel.telemetry import TRACER_NAME, Telemetry
 from fluxloop_otel.telemetry.media import MediaPolicy, directory_upload
@@ -146,8 +148,9 @@ def force_flush(timeout: float = 30.0) -> bool:
         meters = _own_meter_provider
     started = time.monotonic()
     done = all(fanout.force_flush(int(timeout * 1000)) for fanout in fanouts)
+    done = event_logs.force_flush(int(timeout * 1000)) and done
     if meters is not None:  # the GenAI metrics: never longer than what is left of ``timeout``
-        left = timeout - (time.monotonic() - started)
+        left = max(0.0, timeout - (time.monotonic() - started))
         done = bounded(lambda: meters.force_flush(int(left * 1000)), left) and done
     return done
 
@@ -162,6 +165,7 @@ def shutdown(timeout: float = 30.0) -> None:
         force_flush(timeout)
         for fanout in list(_fanouts.values()):
             fanout.replace(())
+        event_logs.shutdown()
         _state = ConfigState(own_provider=_state.own_provider)
         if _own_meter_provider is not None:  # its last metrics were exported by force_flush above
             meters = _own_meter_provider
@@ -213,12 +217,36 @@ def _apply(settings: Settings, options: Mapping[str, Any]) -> None:
         otlp_key=otlp_key,
     )
     tracer = provider.get_tracer(TRACER_NAME, __version__)
-    runtime.install(
-        runtime.Runtime(settings, Telemetry(tracer, serializer, policy=policy, metrics=metrics, pricing=pricing, media=media))
+    event_logger = _event_logger(settings, options, provider) if policy.events else None
+    # FLUXLOOP_OTLP_CAPTURE_CONTENT=false: events (which may leave by OTLP) keep their structure, not the content.
+    telemetry = Telemetry(
+        tracer,
+        serializer,
+        policy=policy,
+        event_logger=event_logger,
+        event_content=settings.otlp_capture_content,
+        metrics=metrics,
+        pricing=pricing,
+        media=media,
     )
+    runtime.install(runtime.Runtime(settings, telemetry))
     _activate_integrations(settings, provider)
     logger.debug("fluxloop-otel configured: %s", {k: v for k, v in settings.as_dict().items() if k != "redact"})
     diagnostics.log_destinations(settings, fanout.processors)
+
+
+def _event_logger(settings: Settings, options: Mapping[str, Any], provider: Any) -> Any:
+    """The logger of GenAI log events (content mode EVENT_ONLY / SPAN_AND_EVENT): see ``export/logs.py``."""
+    from opentelemetry import _logs
+
+    logger_provider = event_logs.provider_for(
+        endpoint=settings.otlp_endpoint,
+        protocol=settings.otlp_protocol,
+        headers=settings.otlp_headers,
+        explicit=bool(options.get("otlp_endpoint")),
+        resource=getattr(provider, "resource", None),
+    )
+    return _logs.get_logger(TRACER_NAME, __version__, logger_provider, schema_url=SCHEMA_URL)
 
 
 def _resolve_provider(settings: Settings) -> tuple[Any, bool]:
@@ -354,7 +382,7 @@ def _processors(
 ) -> tuple[list[SpanProcessor], tuple[Any, ...] | None, tuple[Any, ...] | None]:
     """The JSONL and OTLP processors for ``settings`` (reusing current ones when unchanged), and their keys."""
     existing = {type(p).__name__: p for p in fanout.processors}
-    processors: list[SpanProcessor] = []
+    processors: list[SpanProcessor] = []  # (the fan-out itself stamps session/user/metadata/tags)
     jsonl_key = otlp_key = None
     if settings.offline_store_enabled:
         jsonl_key = (
@@ -365,6 +393,8 @@ def _processors(
             settings.flush_interval,
             settings.max_queue_size,
             settings.file_mode,
+            settings.mask_secrets,
+            tuple(settings.secret_keys),
         )
         current = existing.get("FluxLoopJsonlSpanProcessor")
         if current is None or jsonl_key != _state.jsonl_key:
@@ -376,6 +406,7 @@ def _processors(
                 flush_interval=settings.flush_interval,
                 max_queue_size=settings.max_queue_size,
                 file_mode=settings.file_mode,
+                masker=SecretMasker(settings.secret_keys, enabled=settings.mask_secrets),  # other instrumentations' spans
             )
         processors.append(current)
     explicit_endpoint = options.get("otlp_endpoint")
@@ -385,10 +416,11 @@ def _processors(
         from fluxloop_otel.export.otlp import build_otlp_processor
 
         content = settings.content_policy.otlp
-        otlp_key = (settings.otlp_endpoint, settings.otlp_protocol, content, repr(settings.otlp_headers))
+        otlp_key = (settings.otlp_endpoint, settings.otlp_protocol, content, repr(settings.otlp_headers), settings.mask_secrets, tuple(settings.secret_keys))
         current = existing.get("GuardedBatchSpanProcessor")
         if current is None or otlp_key != _state.otlp_key:
-            current = build_otlp_processor(settings.otlp_protocol, explicit_endpoint, settings.otlp_headers, content)
+            masker = SecretMasker(settings.secret_keys, enabled=settings.mask_secrets)  # every span, whoever wrote it
+            current = build_otlp_processor(settings.otlp_protocol, explicit_endpoint, settings.otlp_headers, content, masker)
         processors.append(current)
     return processors, jsonl_key, otlp_key
 
@@ -466,6 +498,9 @@ class Framework:
             options = {
                 "tracer_provider": provider,
                 "capture_content": active.telemetry.capture_content,
+                "content_policy": active.telemetry.policy,
+                "event_content": active.telemetry.event_content,
+                "logger_provider": event_logs.own if active.telemetry.event_logger is not None else None,
                 "serializer": active.telemetry.serializer,
                 "meter_provider": _metrics_provider(active.telemetry),
                 "price_table": active.telemetry.pricing,

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
 from fluxloop_otel.export.fluxloop.processor import OBSERVATIONS_FILE, TRACES_FILE, record_lines
+from fluxloop_otel.export.fluxloop.records import UsageLedger
+from fluxloop_otel.export.masking import mask_view
 from fluxloop_otel.export.otlp_json.decode import DecodedSpan, decode_document
 from fluxloop_otel.export.otlp_json.lines import (
     DEFAULT_MAX_LINE_BYTES,
@@ -26,6 +28,7 @@ from fluxloop_otel.export.otlp_json.lines import (
 )
 from fluxloop_otel.runner.trace_runs import RunCollector
 from fluxloop_otel.serialization import jsontext as _json
+from fluxloop_otel.serialization.redaction import SecretMasker
 
 ProblemCallback = Callable[[str], None]
 ProgressCallback = Callable[[int], None]
@@ -55,6 +58,8 @@ class ConvertOptions:
     services: frozenset[str] = frozenset()
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     append: bool = False
+    #: Mask credential-looking strings in every span's attributes (see ``export/masking.py``).
+    mask_secrets: bool = True
 
 
 class OutputError(Exception):
@@ -114,6 +119,8 @@ class Converter:
         self.report = ConvertReport()
         self._on_problem = on_problem or (lambda message: None)
         self._outputs = _Outputs(self.output_dir, self.options.append)
+        self._masker = SecretMasker()
+        self._ledger = UsageLedger()  # one count per model call (spans arrive in end order)
         if not self.options.append:  # a fresh conversion replaces earlier output, even when it writes nothing
             for name in (TRACES_FILE, OBSERVATIONS_FILE):
                 try:
@@ -172,8 +179,10 @@ class Converter:
             self._write(item, where)
 
     def _write(self, item: DecodedSpan, where: str) -> None:
+        if self.options.mask_secrets:
+            mask_view(item.view, self._masker)
         try:
-            lines = list(record_lines(item.view, self.options.include_foreign_spans))
+            lines = list(record_lines(item.view, self.options.include_foreign_spans, ledger=self._ledger))
         except Exception as exc:  # a span the record builder cannot handle: report it, keep going
             self._problem(f"{where}: span {item.view.span_id:016x} of trace {item.view.trace_id:032x}: cannot build its records: {exc!r}")
             return

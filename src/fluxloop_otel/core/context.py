@@ -32,6 +32,7 @@ from fluxloop_otel.telemetry import (
     detach,
 )
 from fluxloop_otel.telemetry.attributes import model_attributes, usage_attributes
+from fluxloop_otel.telemetry.scope import is_tracing_suppressed
 from fluxloop_otel.telemetry.scores import record_score as _record_score
 
 _current_trace: contextvars.ContextVar["TraceContext | None"] = contextvars.ContextVar("fluxloop_otel_trace", default=None)
@@ -94,7 +95,7 @@ class TraceContext:
     def push_observation(self, observation: Any) -> None:
         """Start a span for ``observation`` (``ObservationData`` or the SDK's model) and make it current."""
         rt = _runtime.get()
-        if not rt.enabled:
+        if not rt.enabled or is_tracing_suppressed():
             return
         kind = ObservationType.coerce(getattr(observation.type, "value", observation.type))
         record = RECORD_TYPES[kind](

@@ -240,7 +240,7 @@ def observation_wrapper(plan: CallPlan) -> Callable[..., Any]:
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         rt = _runtime.current or get_runtime()
-        if not rt.enabled:
+        if not rt.enabled:  # (inside suppress_tracing() the emitter starts no span: one context read, there)
             return wrapped(*args, **kwargs)
         telemetry = rt.telemetry
         if kind != _SYNC:

@@ -17,6 +17,7 @@ from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.ids import trace_id_from_uuid
 from fluxloop_otel.semconv.observation_types import ObservationType
 from fluxloop_otel.telemetry import Telemetry, WorkflowInvocation, attach, detach
+from fluxloop_otel.telemetry.scope import is_tracing_suppressed, with_scope
 
 
 class instrument:  # noqa: N801 - mirrors fluxloop.instrument
@@ -54,6 +55,9 @@ class instrument:  # noqa: N801 - mirrors fluxloop.instrument
 
     def __enter__(self) -> TraceContext:
         rt = _runtime.get()
+        if is_tracing_suppressed():  # suppress_tracing(): no trace, a context that records nothing
+            self.context = TraceContext(trace_api.INVALID_SPAN, metadata=self.metadata, tags=self.tags, user_id=self.user_id, session_id=self.session_id)
+            return self.context
         record = WorkflowInvocation(
             self.name,
             metadata=self.metadata or None,
@@ -71,7 +75,15 @@ class instrument:  # noqa: N801 - mirrors fluxloop.instrument
             span = rt.telemetry.start_root(record)
         self._record = record
         self._telemetry = rt.telemetry
-        self._token = attach(span)
+        # The trace's session, user, metadata and tags reach every span started inside (any instrumentation).
+        scoped = with_scope(
+            session_id=self.session_id,
+            user_id=record.user_id,
+            metadata=self.metadata or None,
+            tags=self.tags,
+            metadata_text=rt.serializer.dumps(self.metadata, "metadata") if self.metadata else None,
+        )
+        self._token = attach(span, scoped)
         self.context = TraceContext(span, metadata=self.metadata, tags=self.tags, user_id=self.user_id, session_id=self.session_id)
         self._trace_token = _current_trace.set(self.context)
         return self.context

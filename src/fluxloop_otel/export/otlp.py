@@ -3,7 +3,8 @@
 The exporters read the standard variables themselves (``OTEL_EXPORTER_OTLP_(TRACES_)*``:
 endpoint, headers, timeout, compression, certificates, insecure); ``configure()`` options
 only override what they name. Every exporter built here is wrapped, innermost first, by
-:class:`ContentFilteringExporter` (when content stays local) and :class:`GuardedExporter`,
+:class:`ContentFilteringExporter` (when content stays local), :class:`MaskingExporter` (secrets in
+other instrumentations' spans, when ``mask_secrets``) and :class:`GuardedExporter`,
 and batched by :class:`GuardedBatchSpanProcessor`.
 """
 
@@ -18,6 +19,8 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from fluxloop_otel.export.batch import GuardedBatchSpanProcessor
 from fluxloop_otel.export.content_filter import ContentFilteringExporter
 from fluxloop_otel.export.guard import GuardedExporter
+from fluxloop_otel.export.masking import MaskingExporter
+from fluxloop_otel.serialization.redaction import SecretMasker
 
 logger = logging.getLogger("fluxloop_otel.export")
 
@@ -49,10 +52,16 @@ def build_otlp_exporter(protocol: str, endpoint: str | None = None, headers: Map
     return HttpExporter(endpoint=http_traces_url(endpoint) if endpoint else None, headers=headers or None)
 
 
-def guarded_batch_processor(exporter: SpanExporter, capture_content: bool = True, **options: Any) -> GuardedBatchSpanProcessor:
-    """``exporter`` behind the content filter (when ``capture_content`` is False), the guard and a batch processor."""
+def guarded_batch_processor(
+    exporter: SpanExporter, capture_content: bool = True, masker: SecretMasker | None = None, **options: Any
+) -> GuardedBatchSpanProcessor:
+    """``exporter`` behind the content filter (when ``capture_content`` is False), secret masking
+    of other instrumentations' spans (``masker``, default: on), the guard and a batch processor."""
     if not capture_content:
         exporter = ContentFilteringExporter(exporter)
+    masker = masker if masker is not None else SecretMasker()
+    if masker.enabled:
+        exporter = MaskingExporter(exporter, masker)
     return GuardedBatchSpanProcessor(GuardedExporter(exporter), **options)
 
 
@@ -107,9 +116,13 @@ def build_otlp_meter_provider(
 
 
 def build_otlp_processor(
-    protocol: str, endpoint: str | None, headers: Mapping[str, str] | None, capture_content: bool
+    protocol: str,
+    endpoint: str | None,
+    headers: Mapping[str, str] | None,
+    capture_content: bool,
+    masker: SecretMasker | None = None,
 ) -> GuardedBatchSpanProcessor:
     """The OTLP span processor (``endpoint``/``headers`` only when ``configure()`` gave them;
-    content stripped unless ``capture_content``)."""
+    content stripped unless ``capture_content``; other instrumentations' secrets masked by ``masker``)."""
     exporter = build_otlp_exporter(protocol, endpoint, headers)
-    return guarded_batch_processor(exporter, capture_content)
+    return guarded_batch_processor(exporter, capture_content, masker)

@@ -26,8 +26,11 @@ MARKER_SLACK = 64
 MAX_DEPTH = 24
 MAX_ITEMS = 1000
 
-#: A user hook: ``redact(value, field)`` returns the value to record (``field`` is
-#: "input", "output", "metadata", ...). Raising drops the content (never the raw value).
+#: A user hook ``redact(value, field) -> value``, called once for every string leaf of
+#: recorded content: ``value`` is the string (already capped and secret-masked), ``field``
+#: its dotted path (``input.email``, ``output.messages.0.parts.0.content``, ``metadata.customer``;
+#: see :meth:`Serializer.redact_leaves`). What it returns is recorded instead (a non-string
+#: is serialized); raising replaces that string with a marker (never the raw value).
 RedactHook = Callable[[Any, str], Any]
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
@@ -79,7 +82,7 @@ class Serializer:
             self.errors += 1
             result = f"<unserializable: {type(exc).__name__}>"
         if self.redact_hook is not None:
-            result = self._apply_redact(result, field)
+            result = self.redact_leaves(result, field)
         return result
 
     def dumps(self, value: Any, field: str = "value") -> str:
@@ -112,16 +115,38 @@ class Serializer:
                 return encoded
             keep = max(0, keep - overflow)
 
-    def text(self, value: str) -> str:
-        """A plain string value, masked and capped (no JSON quoting)."""
-        if self.redact_hook is None and len(value) < MIN_SECRET_VALUE_LENGTH:
+    def text(self, value: str, field: str = "value") -> str:
+        """A plain string value, masked and capped (no JSON quoting); ``field`` is its path for the hook."""
+        if self.redact_hook is None:
+            return value if len(value) < MIN_SECRET_VALUE_LENGTH else self._string(value)
+        redacted = self._apply_redact(self._string(value), field)
+        return redacted if isinstance(redacted, str) else self.encode(redacted)
+
+    def redact_leaves(self, value: Any, path: str) -> Any:
+        """``value`` (JSON-compatible, already converted) with the hook applied to each string leaf.
+
+        The hook is called with ``(leaf, path)``: ``path`` is ``field`` followed by the dict
+        keys and list indices leading to the leaf, joined by dots (``input.user.email``,
+        ``output.messages.0.parts.0.content``); a string value on its own has ``field`` as path.
+        Dict keys, numbers, booleans and nulls are not passed to the hook.
+        """
+        if self.redact_hook is None:
             return value
-        if self.redact_hook is not None:
-            redacted = self._apply_redact(value, "output")
-            if not isinstance(redacted, str):
-                return self.encode(redacted)
-            value = redacted
-        return self._string(value)
+        try:
+            return self._redact(value, path, 0)
+        except RecursionError:
+            return "<redacted: content too deep>"
+
+    def _redact(self, value: Any, path: str, depth: int) -> Any:
+        if type(value) is str:
+            return self._apply_redact(value, path)
+        if depth > MAX_DEPTH + 2:
+            return "<max depth reached>"
+        if type(value) is dict:
+            return {key: self._redact(item, f"{path}.{key}", depth + 1) for key, item in value.items()}
+        if type(value) is list:
+            return [self._redact(item, f"{path}.{index}", depth + 1) for index, item in enumerate(value)]
+        return value
 
     def truncate(self, text: str) -> str:
         """Cut ``text`` to ``max_chars`` with the visible truncation marker."""

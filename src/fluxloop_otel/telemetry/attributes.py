@@ -39,7 +39,7 @@ _SCALARS = (str, int, float, bool)
 def encode_value(value: Any, serializer: Serializer, field: str) -> tuple[str, str | None]:
     """Attribute text of a value and its mime type (``None``: OpenInference's default text/plain)."""
     if isinstance(value, str):  # LangChain returns str subclasses (TextAccessor)
-        return serializer.text(value if type(value) is str else str.__str__(value)), None
+        return serializer.text(value if type(value) is str else str.__str__(value), field), None
     return serializer.dumps(value, field), A.MIME_JSON
 
 
@@ -98,7 +98,7 @@ def parameter_attributes(parameters: Mapping[str, Any], serializer: Serializer) 
     if parameters.get("stream") is True:
         attributes[A.GEN_AI_REQUEST_STREAM] = True
     if recorded:
-        attributes[A.LLM_INVOCATION_PARAMETERS] = serializer.dumps(recorded, "metadata")
+        attributes[A.LLM_INVOCATION_PARAMETERS] = serializer.dumps(recorded, "parameters")
     return attributes
 
 
@@ -268,8 +268,8 @@ def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seria
         rendered = _media(media, serializer).apply(M.genai_messages(inv.messages))
         system, messages = M.split_system(rendered)
         if system:
-            attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = serializer.dumps(system, "input")
-        text = serializer.dumps(messages, "input")
+            attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = serializer.dumps(system, "input.system_instructions")
+        text = serializer.dumps(messages, "input.messages")
         attributes[A.GEN_AI_INPUT_MESSAGES] = text
         if inv.input is UNSET:  # the messages are the input (system instructions included, as sent)
             attributes[A.INPUT_VALUE] = serializer.dumps(rendered, "input") if system else text
@@ -280,7 +280,7 @@ def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seria
 
 def _retrieval_start(inv: RetrievalInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:
     if capture and inv.query is not None:
-        query = serializer.text(inv.query)
+        query = serializer.text(inv.query, "input")
         attributes[A.GEN_AI_RETRIEVAL_QUERY_TEXT] = query
         if inv.input is UNSET:
             attributes[A.INPUT_VALUE] = query
@@ -380,12 +380,12 @@ def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seriali
         return
     if outputs:
         rendered = _media(media, serializer).apply([M.output_message(message, reason) for message, reason in zip(outputs, per_output)])
-        text = serializer.dumps(rendered, "output")
+        text = serializer.dumps(rendered, "output.messages")
         attributes[A.GEN_AI_OUTPUT_MESSAGES] = text
         single = M.reply_text(outputs[0]) if len(outputs) == 1 and not M.tool_calls(outputs[0]) else None
         if inv.output is UNSET:
             if single:
-                attributes[A.OUTPUT_VALUE] = serializer.text(str.__str__(single))
+                attributes[A.OUTPUT_VALUE] = serializer.text(str.__str__(single), "output")
             else:
                 attributes[A.OUTPUT_VALUE] = text
                 attributes[A.OUTPUT_MIME_TYPE] = A.MIME_JSON
@@ -395,7 +395,7 @@ def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seriali
     text_reply = M.reply_text(response)
     if text_reply is not None:
         message = {"role": "assistant", "parts": [{"type": "text", "content": text_reply}], "finish_reason": (reasons or ["stop"])[0]}
-        attributes[A.GEN_AI_OUTPUT_MESSAGES] = serializer.dumps([message], "output")
+        attributes[A.GEN_AI_OUTPUT_MESSAGES] = serializer.dumps([message], "output.messages")
     if inv.output is UNSET:
         text, mime = encode_value(response, serializer, "output")
         _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
@@ -478,10 +478,10 @@ def document_attributes(items: Any, serializer: Serializer, capture: bool) -> di
         if score is not None:
             attributes[score_key] = entry["score"] = score
         if capture and content is not None:
-            attributes[content_key] = entry["content"] = serializer.text(content)
+            attributes[content_key] = entry["content"] = serializer.text(content, f"output.documents.{index}.content")
         if capture and metadata is not None:
-            attributes[metadata_key] = serializer.dumps(metadata, "metadata")
-            entry["metadata"] = serializer.to_jsonable(metadata, "metadata")
+            entry["metadata"] = serializer.to_jsonable(metadata, f"output.documents.{index}.metadata")
+            attributes[metadata_key] = serializer.encode(entry["metadata"])
         summary.append(entry)
     if summary:
         attributes[A.GEN_AI_RETRIEVAL_DOCUMENTS] = serializer.encode(summary)

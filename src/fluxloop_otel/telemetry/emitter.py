@@ -9,6 +9,10 @@ the content policy and error recording; capabilities added here reach every entr
 A ``Telemetry`` is built from what an instrumentation is given (a tracer, a serializer, a content
 switch); it never reads global fluxloop-otel state, installs a provider or writes files.
 
+Spans started inside ``suppress_tracing()`` are not made; the session, user, metadata and tags
+of the context (``using_*()``, ``instrument()``, thread ids: :mod:`.scope`) are stamped at start;
+model calls emit a GenAI log event when the policy says ``events`` (:mod:`.events`).
+
 Hot path: one attribute dict at start and one at end, content serialized once, no I/O.
 Metrics (:mod:`.metrics`) and cost (:mod:`.pricing`) are recorded on stop/fail only when the
 emitter was given a MeterProvider / a price table; without them they cost one ``is None`` test.
@@ -20,14 +24,16 @@ from typing import Any, Mapping
 
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
+from opentelemetry._logs import Logger
 from opentelemetry.context import Context
 
-from fluxloop_otel._compat import quiet_detach
+from fluxloop_otel._compat import BAGGAGE_KEY, SUPPRESS_INSTRUMENTATION_KEY, quiet_detach
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.ids import trace_uuid
 from fluxloop_otel.serialization import Serializer
 from fluxloop_otel.telemetry import attributes as attrs
 from fluxloop_otel.telemetry.errors import record_error
+from fluxloop_otel.telemetry.events import emit_operation_details
 from fluxloop_otel.telemetry.media import MediaPolicy
 from fluxloop_otel.telemetry.metrics import GenAIMetrics
 from fluxloop_otel.telemetry.policy import NOTHING, ContentPolicy
@@ -42,6 +48,13 @@ from fluxloop_otel.telemetry.records import (
     WorkflowInvocation,
 )
 from fluxloop_otel.telemetry.roots import RootStarter
+from fluxloop_otel.telemetry.scope import (
+    SCOPE_KEY,
+    SUPPRESS_PLAIN_KEY,
+    current_scope,
+    is_tracing_suppressed,
+    scope_attributes,
+)
 from fluxloop_otel.telemetry.usage import TokenUsage
 
 #: The instrumentation scope of every fluxloop-otel span.
@@ -66,7 +79,19 @@ class Telemetry:
     uploads or elides large blobs in messages.
     """
 
-    __slots__ = ("tracer", "serializer", "policy", "capture_content", "metrics", "pricing", "media", "_roots")
+    __slots__ = (
+        "tracer",
+        "serializer",
+        "policy",
+        "capture_content",
+        "metrics",
+        "pricing",
+        "media",
+        "event_logger",
+        "event_content",
+        "_events",
+        "_roots",
+    )
 
     def __init__(
         self,
@@ -78,6 +103,8 @@ class Telemetry:
         metrics: GenAIMetrics | None = None,
         pricing: Pricing | None = None,
         media: MediaPolicy | None = None,
+        event_logger: Logger | None = None,
+        event_content: bool = True,
     ) -> None:
         self.tracer = tracer
         self.serializer = serializer if serializer is not None else Serializer()
@@ -88,6 +115,11 @@ class Telemetry:
         self.pricing = pricing
         #: Large images/audio/files in messages: the cap and the upload hook (default: the content cap, no upload).
         self.media = media
+        #: Where GenAI log events go (``policy.events``; see :mod:`fluxloop_otel.telemetry.events`).
+        self.event_logger = event_logger
+        #: Whether events carry the content (``False``: structure only, e.g. content must not leave by OTLP).
+        self.event_content = event_content
+        self._events = event_logger is not None and self.policy.events
         self._roots: RootStarter | None = None
 
     # -- spans ------------------------------------------------------------------------------------
@@ -97,11 +129,21 @@ class Telemetry:
         ``static``: the record's cached ``(span name, static attributes)`` when the caller keeps
         them (decorators compute them once per function).
         """
+        parent = context if context is not None else inv.parent
+        current = parent if parent is not None else context_api.get_current()
+        get = current.get  # the suppression and scope keys, read inline: every span
+        if get(SUPPRESS_INSTRUMENTATION_KEY) or get(SUPPRESS_PLAIN_KEY):  # suppress_tracing(): a span that records nothing
+            inv.span = trace_api.INVALID_SPAN
+            return inv.span
         name, fixed = static if static is not None else attrs.static(inv)
         attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content, self.media)
+        if get(SCOPE_KEY) is not None or get(BAGGAGE_KEY):
+            scope = current_scope(current)
+            if scope is not None:
+                attributes.update(scope_attributes(scope, attributes))
         span = self.tracer.start_span(
             name,
-            context=context if context is not None else inv.parent,
+            context=parent,
             kind=_CLIENT if type(inv) in _CLIENT_RECORDS else _INTERNAL,
             attributes=attributes,
             links=inv.links or None,
@@ -117,7 +159,7 @@ class Telemetry:
         ``cancelled``, ``abandoned``...).
         """
         span = inv.span
-        if span is None:
+        if span is None or span is trace_api.INVALID_SPAN:
             return
         try:
             attributes = attrs.end_attributes(inv, self.serializer, self.capture_content, self.media)
@@ -129,6 +171,8 @@ class Telemetry:
                 span.set_attributes(attributes)
             if inv.error_message:
                 span.set_status(trace_api.Status(trace_api.StatusCode.ERROR, inv.error_message))
+            if self._events and type(inv) is LLMInvocation:
+                self._emit_event(span)
         finally:
             span.end(end_time=inv.end_time_ns)
             if self.metrics is not None:
@@ -137,13 +181,15 @@ class Telemetry:
     def fail(self, inv: Invocation, error: BaseException) -> None:
         """Record ``error`` on ``inv`` (status, ``error.type``, exception event) and end its span."""
         span = inv.span
-        if span is None:
+        if span is None or span is trace_api.INVALID_SPAN:
             return
         try:
             attributes = attrs.failure_attributes(inv)
             if attributes:
                 span.set_attributes(attributes)
             record_error(span, error, self.serializer)
+            if self._events and type(inv) is LLMInvocation:
+                self._emit_event(span)
         finally:
             span.end(end_time=inv.end_time_ns)
             if self.metrics is not None:
@@ -153,6 +199,13 @@ class Telemetry:
         try:
             self.metrics.record(inv, span, error_type)  # type: ignore[union-attr]
         except Exception:  # a metrics failure never reaches the traced code
+            pass
+
+    def _emit_event(self, span: trace_api.Span) -> None:
+        """The model call's ``gen_ai.client.inference.operation.details`` log event (never raises)."""
+        try:
+            emit_operation_details(self.event_logger, span, self.capture_content and self.event_content)  # type: ignore[arg-type]
+        except Exception:  # a logging pipeline's fault must not reach the traced program
             pass
 
     def note(self, inv: Invocation, name: str, attributes: Mapping[str, Any] | None = None) -> None:
@@ -201,6 +254,9 @@ class Telemetry:
 
         The root carries ``fluxloop.trace.id`` (the FluxLoop trace UUID = the OTel trace id).
         """
+        if is_tracing_suppressed():
+            inv.span = trace_api.INVALID_SPAN
+            return inv.span
         roots = self._roots
         if roots is None:
             roots = self._roots = RootStarter(self.tracer)
@@ -208,6 +264,9 @@ class Telemetry:
         attributes = attrs.start_attributes(inv, fixed, self.serializer, self.capture_content, self.media)
         trace_id = inv.trace_id if inv.trace_id is not None else roots.new_trace_id()
         attributes[A.FLUXLOOP_TRACE_ID] = trace_uuid(trace_id)
+        scope = current_scope()
+        if scope is not None:
+            attributes.update(scope_attributes(scope, attributes))
         span, _ = roots.start(name, trace_id, attributes, links=inv.links or None, start_time=inv.start_time_ns)
         inv.span = span
         return span

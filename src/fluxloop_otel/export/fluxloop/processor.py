@@ -10,9 +10,17 @@ from typing import Iterable
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import TraceFlags
 
-from fluxloop_otel.export.fluxloop.records import SpanEvent, SpanView, observation_record, trace_record
+from fluxloop_otel.export.fluxloop.records import (
+    SpanEvent,
+    SpanView,
+    UsageLedger,
+    observation_record,
+    trace_record,
+)
 from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
+from fluxloop_otel.export.masking import is_own_span, mask_view
 from fluxloop_otel.serialization import jsontext as _json
+from fluxloop_otel.serialization.redaction import SecretMasker
 
 logger = logging.getLogger("fluxloop_otel.export")
 
@@ -35,12 +43,13 @@ def _plain_attributes(span: ReadableSpan) -> dict:
     return dict(span.attributes or {})
 
 
-def span_view(span: ReadableSpan) -> SpanView:
-    """The record builder's view of an SDK span."""
+def span_view(span: ReadableSpan, masker: SecretMasker | None = None) -> SpanView:
+    """The record builder's view of an SDK span; with ``masker``, other instrumentations' string
+    attributes are secret-masked (ours are masked when recorded)."""
     context = span.context
     parent = span.parent
     status = span.status
-    return SpanView(
+    view = SpanView(
         trace_id=context.trace_id,
         span_id=context.span_id,
         parent_span_id=parent.span_id if parent is not None else None,
@@ -53,14 +62,22 @@ def span_view(span: ReadableSpan) -> SpanView:
         status_message=status.description,
         events=[SpanEvent(event.name, event.attributes or {}) for event in span.events],
     )
+    if masker is not None and masker.enabled and not is_own_span(span):
+        mask_view(view, masker)
+    return view
 
 
-def record_lines(view: SpanView, include_foreign_spans: bool = True, daily_files: bool = False) -> Iterable[tuple[str, bytes]]:
-    """``(file name, JSONL line)`` pairs for one span: its observation and, for roots, its trace."""
+def record_lines(
+    view: SpanView, include_foreign_spans: bool = True, daily_files: bool = False, ledger: UsageLedger | None = None
+) -> Iterable[tuple[str, bytes]]:
+    """``(file name, JSONL line)`` pairs for one span: its observation and, for roots, its trace.
+
+    ``ledger``: the :class:`UsageLedger` of the span stream (one count per model call)."""
     suffix = ""
     if daily_files:
         suffix = "_" + time.strftime("%Y%m%d", time.localtime(view.end_time_ns / 1e9))
-    observation = observation_record(view, include_foreign_spans)
+    counted_below = ledger.counted_below(view) if ledger is not None else None
+    observation = observation_record(view, include_foreign_spans, counted_below)
     if observation is not None:
         yield f"observations{suffix}.jsonl", _json.dumps_line(observation)
     trace = trace_record(view)
@@ -90,7 +107,12 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
         flush_interval: float = 1.0,
         max_queue_size: int = 20000,
         file_mode: int = 0o600,
+        masker: SecretMasker | None = None,
     ) -> None:
+        #: Masks secrets in other instrumentations' spans (default: the standard masker; pass
+        #: ``SecretMasker(enabled=False)`` to write them as they are).
+        self.masker = masker if masker is not None else SecretMasker()
+        self._ledger = UsageLedger()
         self.directory = os.path.abspath(os.fspath(directory or DEFAULT_DIRECTORY))
         self.daily_files = daily_files
         self.include_foreign_spans = include_foreign_spans
@@ -129,4 +151,4 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
         self._writer.shutdown()
 
     def _convert(self, span: ReadableSpan) -> Iterable[tuple[str, bytes]]:
-        return list(record_lines(span_view(span), self.include_foreign_spans, self.daily_files))
+        return list(record_lines(span_view(span, self.masker), self.include_foreign_spans, self.daily_files, self._ledger))

@@ -7,6 +7,7 @@ records from the same spans.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -35,6 +36,8 @@ _OPERATION_TO_TYPE = {
     "retrieval": "retrieval",
     "embeddings": "embedding",
 }
+#: Metadata key of a model observation whose usage a nested observation counted (see :class:`UsageLedger`).
+DUPLICATE_USAGE = "duplicate_usage"
 _NAME_ATTRIBUTES = {"agent": A.GEN_AI_AGENT_NAME, "tool": A.GEN_AI_TOOL_NAME}
 _MODEL_TYPES = frozenset({"generation", "embedding"})
 
@@ -156,8 +159,56 @@ def _exception_event(span: SpanView) -> SpanEvent | None:
     return None
 
 
-def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str, Any] | None:
-    """The FluxLoop observation line of a span, or None (workflow roots, filtered foreign spans)."""
+def _has_usage(attributes: Mapping[str, Any]) -> bool:
+    return any(key in attributes for key in _USAGE_KEYS)
+
+
+_USAGE_KEYS = (A.GEN_AI_USAGE_INPUT_TOKENS, A.GEN_AI_USAGE_OUTPUT_TOKENS, A.LLM_TOKEN_COUNT_PROMPT, A.LLM_TOKEN_COUNT_COMPLETION, A.LLM_TOKEN_COUNT_TOTAL)
+
+
+class UsageLedger:
+    """One count per model call, when two instrumentations record the same call.
+
+    With a provider instrumentation active (openai-v2, OpenLLMetry's or OpenInference's OpenAI
+    instrumentation), its ``chat``/``embeddings`` span nests directly under our generation or
+    embedding span for the same call, and both carry the usage. The FluxLoop CLI and
+    ``fluxloop-otel show`` sum the tokens of every ``generation``: the call would count twice.
+    The innermost span is the one closest to the HTTP call (one span per billed request, even
+    when a decorated function makes several), so it keeps its counts; a model span with a model
+    child that counted keeps its span and its counts under ``metadata.duplicate_usage``, and is not summed.
+
+    Spans must be fed in the order they end (children before parents), as processors and the
+    Collector's file exporter see them. Bounded; thread-safe.
+    """
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._counted: dict[tuple[int, int], str] = {}
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def counted_below(self, span: SpanView) -> str | None:
+        """The observation id of a model span nested directly in ``span`` that already counted its
+        usage (``None``: ``span`` counts its own); records ``span`` for its parent."""
+        attributes = span.attributes
+        kind = observation_type(attributes)
+        with self._lock:
+            below = self._counted.pop((span.trace_id, span.span_id), None)
+            if kind not in _MODEL_TYPES:
+                return None
+            parent = span.parent_span_id
+            if parent is not None and not span.parent_is_remote and (below is not None or _has_usage(attributes)):
+                if len(self._counted) >= self._limit:  # parents that never ended: forget the oldest
+                    for key in list(self._counted)[: self._limit // 10 or 1]:
+                        del self._counted[key]
+                self._counted[(span.trace_id, parent)] = observation_uuid(span.trace_id, span.span_id)
+        return below
+
+
+def observation_record(span: SpanView, include_foreign: bool = True, counted_below: str | None = None) -> dict[str, Any] | None:
+    """The FluxLoop observation line of a span, or None (workflow roots, filtered foreign spans).
+
+    ``counted_below``: the id of a nested model observation that counted this span's usage
+    (see :class:`UsageLedger`); the counts then go to ``metadata.duplicate_usage`` instead."""
     if is_workflow_root(span):
         return None
     attributes = span.attributes
@@ -215,20 +266,32 @@ def observation_record(span: SpanView, include_foreign: bool = True) -> dict[str
         parameters = attributes.get(A.LLM_INVOCATION_PARAMETERS)
         if isinstance(parameters, str) and parameters:
             record["llm_parameters"] = _json_object(parameters)
+        if attributes.get(A.GEN_AI_REQUEST_STREAM) is True:  # streamed, whatever the client's defaults said
+            record.setdefault("llm_parameters", {})["stream"] = True
         prompt = _int(attributes.get(A.GEN_AI_USAGE_INPUT_TOKENS, attributes.get(A.LLM_TOKEN_COUNT_PROMPT)))
         completion = _int(attributes.get(A.GEN_AI_USAGE_OUTPUT_TOKENS, attributes.get(A.LLM_TOKEN_COUNT_COMPLETION)))
         total = _int(attributes.get(A.LLM_TOKEN_COUNT_TOTAL))
         if total is None and (prompt is not None or completion is not None):
             total = (prompt or 0) + (completion or 0)
+        # The nested provider span counted this call: the counts stay visible under a key no
+        # FluxLoop CLI usage reader looks at (it reads top-level counts, ``usage``,
+        # ``token_usage`` and the metadata's own top-level counts).
+        counts: dict[str, Any] = record if counted_below is None else {"counted_in": counted_below}
         if prompt is not None:
-            record["prompt_tokens"] = prompt
+            counts["prompt_tokens"] = prompt
         if completion is not None:
-            record["completion_tokens"] = completion
+            counts["completion_tokens"] = completion
         if total is not None:
-            record["total_tokens"] = total
+            counts["total_tokens"] = total
+        if counted_below is not None and len(counts) > 1:
+            metadata[DUPLICATE_USAGE] = counts
         details = {key: value for key, attribute in _USAGE_DETAILS if (value := _int(attributes.get(attribute))) is not None}
         if details:  # metadata: the CLI reads prompt/completion/total from the record itself only
-            metadata.setdefault("usage_details", details)
+            if counted_below is None:
+                metadata.setdefault("usage_details", details)
+            else:
+                counts["usage_details"] = details
+        # Only fluxloop-otel prices calls (provider spans carry no llm.cost.*): the cost stays here.
         cost = {key: value for key, attribute in _COSTS if isinstance(value := attributes.get(attribute), (int, float))}
         if cost:
             metadata.setdefault("cost", {**cost, "currency": "USD"})

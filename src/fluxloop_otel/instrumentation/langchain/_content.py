@@ -103,12 +103,27 @@ def _prompt_value(value: Any) -> Any:
     return value.to_string()
 
 
+def _command(command: Any) -> dict[str, Any]:
+    """A LangGraph ``Command`` as the fields it sets (its messages then convert compactly)."""
+    data: dict[str, Any] = {}
+    for name in ("goto", "update", "resume", "graph"):
+        value = getattr(command, name, None)
+        if value is not None and value != () and value != []:
+            data[name] = value
+    return data
+
+
 def _converters() -> list[tuple[type, Any]]:
     from langchain_core.documents import Document
     from langchain_core.messages import BaseMessage
     from langchain_core.prompt_values import PromptValue
 
-    return [(BaseMessage, compact_message), (Document, _document), (PromptValue, _prompt_value)]
+    converters: list[tuple[type, Any]] = [(BaseMessage, compact_message), (Document, _document), (PromptValue, _prompt_value)]
+    try:
+        from langgraph.types import Command
+    except ImportError:  # LangGraph is optional
+        return converters
+    return converters + [(Command, _command)]
 
 
 def register_converters() -> None:

@@ -45,6 +45,7 @@ from fluxloop_otel.instrumentation.langchain._runs import (
 )
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.telemetry import Invocation, Telemetry
+from fluxloop_otel.telemetry.scope import current_scope, with_scope
 
 logger = logging.getLogger("fluxloop_otel.instrumentation.langchain")
 
@@ -129,6 +130,10 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
 
     def _open(self, run_id: UUID, parent_run_id: UUID | None, kind: int, record: Invocation) -> Run:
         parent = self._parent_context(parent_run_id)
+        if record.session_id or record.user_id:  # a thread id: every span started inside the run carries it
+            scope = current_scope(parent)
+            if scope is None or scope.session_id != record.session_id or scope.user_id != record.user_id:
+                parent = with_scope(parent, session_id=record.session_id, user_id=record.user_id)
         span = self.telemetry.start(record, context=parent)
         run = Run(span, parent, kind, record.name, record=record)
         if self._pending:
