@@ -87,7 +87,9 @@ def test_one_event_per_model_call_with_the_spec_attributes(pipeline: Pipeline) -
     assert list(attributes[A.GEN_AI_RESPONSE_FINISH_REASONS]) == ["stop"]
     assert attributes["gen_ai.request.temperature"] == 0.1
     messages = attributes[A.GEN_AI_INPUT_MESSAGES]  # structured, not JSON text
-    assert messages[1]["parts"][0]["content"] == "hello there"
+    assert [m["role"] for m in messages] == ["user"]  # the system message is an instruction, apart
+    assert messages[0]["parts"][0]["content"] == "hello there"
+    assert attributes["gen_ai.system_instructions"][0]["content"] == "be brief"
     assert attributes[A.GEN_AI_OUTPUT_MESSAGES][0]["parts"][0]["content"] == "hi!"
     context = record.span.get_span_context()  # type: ignore[union-attr]
     assert (event.trace_id, event.span_id) == (context.trace_id, context.span_id)
