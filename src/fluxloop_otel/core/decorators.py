@@ -104,6 +104,7 @@ class CallPlan:
         "_record_type",
         "_reads_arguments",
         "_call_template",
+        "_call_fields",
     )
 
     def __init__(
@@ -142,6 +143,7 @@ class CallPlan:
         self._call_template.record_output = capture_output
         if isinstance(self._call_template, LLMInvocation):
             self._call_template.read_usage = capture_tokens
+        self._call_fields = self._call_template.own_fields()
 
     def binder(self, bound_call: bool) -> ArgumentBinder:
         binder = self._binders.get(bound_call)
@@ -151,7 +153,8 @@ class CallPlan:
 
     def record(self, telemetry: Telemetry, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Invocation:
         """This call's record (input bound to parameter names when it is recorded)."""
-        record = self._call_template.fresh()
+        record = object.__new__(self._record_type)  # the template's fields, defaults read through the class
+        record.__dict__.update(self._call_fields)
         capture = self.capture_input and telemetry.capture_content
         if not capture and not self._reads_arguments:
             return record

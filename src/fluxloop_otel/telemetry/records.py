@@ -36,6 +36,7 @@ class _Unset:
 
 UNSET: Any = _Unset()
 _R = TypeVar("_R", bound="Invocation")
+_NO_DEFAULT = object()
 
 
 @dataclass(eq=False)
@@ -82,10 +83,19 @@ class Invocation:
     parent: Context | None = None
 
     def fresh(self: _R) -> _R:
-        """A new record with this one's fields (a template filled once, copied per call: cheaper than ``__init__``)."""
+        """A new record with this one's fields (a template filled once, copied per call: cheaper than ``__init__``).
+
+        Only the fields that differ from their defaults are copied: a dataclass keeps each
+        field's default as a class attribute, which the copy reads through.
+        """
         record = object.__new__(type(self))
-        record.__dict__.update(self.__dict__)
+        record.__dict__.update(self.own_fields())
         return record
+
+    def own_fields(self) -> dict[str, Any]:
+        """The fields whose values are not the class defaults (what :meth:`fresh` copies)."""
+        cls = type(self)
+        return {key: value for key, value in self.__dict__.items() if getattr(cls, key, _NO_DEFAULT) is not value}
 
 
 @dataclass(eq=False)
