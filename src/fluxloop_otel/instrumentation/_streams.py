@@ -36,6 +36,39 @@ def start(telemetry: Telemetry, inv: Any, parent: Context) -> Any:
     return telemetry.start(inv, parent)
 
 
+async def traced_call(
+    telemetry: Telemetry,
+    inv: Any,
+    context: Context,
+    call: Callable[[], Any],
+    finish: Callable[[Any, Any], None] | None = None,
+) -> Any:
+    """Await ``call()`` with ``inv``'s (started) span current in ``context``; the record then
+    stops with the result (``finish(inv, result)``, else ``inv.output``), stops as ``cancelled``
+    or fails. An unexpected result shape ends the span without it; nothing reaches the caller."""
+    token = context_api.attach(trace_api.set_span_in_context(inv.span, context))
+    try:
+        result = await call()
+    except asyncio.CancelledError:
+        telemetry.stop(inv, "cancelled")
+        raise
+    except BaseException as exc:
+        telemetry.fail(inv, exc)
+        raise
+    else:
+        try:
+            if finish is not None:
+                finish(inv, result)
+            else:
+                inv.output = result
+        except Exception:  # an unexpected result shape: the span ends without it
+            pass
+        telemetry.stop(inv)
+        return result
+    finally:
+        detach(token)
+
+
 async def traced_stream(
     telemetry: Telemetry,
     inv: Any,

@@ -12,9 +12,9 @@ from typing import Any, Callable
 import wrapt
 from opentelemetry import context as context_api
 
-from fluxloop_otel.instrumentation._streams import start, traced_stream
+from fluxloop_otel.instrumentation._streams import start, traced_call, traced_stream
 from fluxloop_otel.instrumentation.agnt5 import _mapping
-from fluxloop_otel.telemetry import Telemetry, attach, detach
+from fluxloop_otel.telemetry import Telemetry
 
 logger = logging.getLogger("fluxloop_otel.instrumentation.agnt5")
 
@@ -94,33 +94,12 @@ class Agnt5Patches:
         finish: Callable[[Any, Any], None] | None = None,
         values: dict[Any, Any] | None = None,
     ) -> Any:
-        telemetry = self.telemetry
         parent = context_api.get_current()
-        span = start(telemetry, inv, parent)
+        start(self.telemetry, inv, parent)
         context = parent
         for key, value in (values or {}).items():
             context = context_api.set_value(key, value, context)
-        token = attach(span, context)
-        try:
-            result = await call()
-        except asyncio.CancelledError:
-            telemetry.stop(inv, "cancelled")
-            raise
-        except BaseException as exc:
-            telemetry.fail(inv, exc)
-            raise
-        else:
-            try:
-                if finish is not None:
-                    finish(inv, result)
-                else:
-                    inv.output = result
-            except Exception:  # an unexpected result shape: the span ends without it
-                pass
-            telemetry.stop(inv)
-            return result
-        finally:
-            detach(token)
+        return await traced_call(self.telemetry, inv, context, call, finish)
 
     # -- Agent -------------------------------------------------------------------------------------
     def agent_run(self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

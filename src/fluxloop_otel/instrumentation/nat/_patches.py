@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable
 
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel.instrumentation._streams import start, traced_stream
+from fluxloop_otel.instrumentation._streams import start, traced_call, traced_stream
 from fluxloop_otel.instrumentation.nat import _mapping
 from fluxloop_otel.semconv import attributes as A
-from fluxloop_otel.telemetry import Telemetry, attach, detach
+from fluxloop_otel.telemetry import Telemetry
 
 #: Context key: the entry function of the run whose root span is current.
 ENTRY_KEY = context_api.create_key("fluxloop_otel.nat.entry")
@@ -76,23 +75,8 @@ class NatPatches:
     async def _run(
         self, inv: Any, parent: Any, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        telemetry = self.telemetry
-        span = start(telemetry, inv, parent)
-        token = attach(span, parent)
-        try:
-            result = await wrapped(*args, **kwargs)
-        except asyncio.CancelledError:
-            telemetry.stop(inv, "cancelled")
-            raise
-        except BaseException as exc:
-            telemetry.fail(inv, exc)
-            raise
-        else:
-            inv.output = result
-            telemetry.stop(inv)
-            return result
-        finally:
-            detach(token)
+        start(self.telemetry, inv, parent)
+        return await traced_call(self.telemetry, inv, parent, lambda: wrapped(*args, **kwargs))
 
     def function_astream(
         self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -136,23 +120,9 @@ class NatPatches:
         telemetry = self.telemetry
         inv = _mapping.run_record(runner)
         parent = context_api.get_current()
-        span = start(telemetry, inv, parent)
+        start(telemetry, inv, parent)
         context = context_api.set_value(ENTRY_KEY, getattr(runner, "_entry_fn", None), parent)
-        token = attach(span, context)
-        try:
-            result = await wrapped(*args, **kwargs)
-        except asyncio.CancelledError:
-            telemetry.stop(inv, "cancelled")
-            raise
-        except BaseException as exc:
-            telemetry.fail(inv, exc)
-            raise
-        else:
-            inv.output = result
-            telemetry.stop(inv)
-            return result
-        finally:
-            detach(token)
+        return await traced_call(telemetry, inv, context, lambda: wrapped(*args, **kwargs))
 
     def runner_result_stream(
         self, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
