@@ -49,25 +49,26 @@ def _put_value(attributes: dict[str, Any], value_key: str, mime_key: str, text: 
         attributes[mime_key] = mime
 
 
+#: TokenUsage field -> its GenAI and OpenInference attributes.
+_USAGE_ATTRIBUTES = (
+    ("cache_read_input_tokens", A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, A.LLM_TOKEN_COUNT_PROMPT_CACHE_READ),
+    ("cache_creation_input_tokens", A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, A.LLM_TOKEN_COUNT_PROMPT_CACHE_WRITE),
+    ("reasoning_output_tokens", A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, A.LLM_TOKEN_COUNT_COMPLETION_REASONING),
+)
+
+
 def usage_attributes(usage: TokenUsage) -> dict[str, int]:
     """GenAI and OpenInference token-count attributes (with cache and reasoning details)."""
     attributes: dict[str, int] = {}
     if usage.has_details:
-        if usage.cache_read_input_tokens is not None:
-            attributes[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read_input_tokens
-            attributes[A.LLM_TOKEN_COUNT_PROMPT_CACHE_READ] = usage.cache_read_input_tokens
-        if usage.cache_creation_input_tokens is not None:
-            attributes[A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_creation_input_tokens
-            attributes[A.LLM_TOKEN_COUNT_PROMPT_CACHE_WRITE] = usage.cache_creation_input_tokens
-        if usage.reasoning_output_tokens is not None:
-            attributes[A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_output_tokens
-            attributes[A.LLM_TOKEN_COUNT_COMPLETION_REASONING] = usage.reasoning_output_tokens
+        for name, genai, openinference in _USAGE_ATTRIBUTES:
+            value = getattr(usage, name)
+            if value is not None:
+                attributes[genai] = attributes[openinference] = value
     if usage.input_tokens is not None:
-        attributes[A.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
-        attributes[A.LLM_TOKEN_COUNT_PROMPT] = usage.input_tokens
+        attributes[A.GEN_AI_USAGE_INPUT_TOKENS] = attributes[A.LLM_TOKEN_COUNT_PROMPT] = usage.input_tokens
     if usage.output_tokens is not None:
-        attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
-        attributes[A.LLM_TOKEN_COUNT_COMPLETION] = usage.output_tokens
+        attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS] = attributes[A.LLM_TOKEN_COUNT_COMPLETION] = usage.output_tokens
     total = usage.total
     if total is not None:
         attributes[A.LLM_TOKEN_COUNT_TOTAL] = total
