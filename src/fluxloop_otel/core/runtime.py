@@ -30,16 +30,8 @@ class Runtime:
         self.telemetry = telemetry if telemetry is not None else Telemetry(trace_api.NoOpTracer(), Serializer(), False)
 
     @property
-    def tracer(self) -> trace_api.Tracer:
-        return self.telemetry.tracer
-
-    @property
     def serializer(self) -> Serializer:
         return self.telemetry.serializer
-
-    @property
-    def capture_content(self) -> bool:
-        return self.telemetry.capture_content
 
 
 #: The active runtime; ``None`` until configured (the first traced call configures).
