@@ -3,42 +3,86 @@
     python bench/instructions.py [--calls 2000]
 
 Wall-clock ratios on a shared 2-core machine move by 20% between runs; instruction counts
-are repeatable. Each variant runs twice under callgrind (0 and N calls after the same
-warm-up), per thread; the difference divided by N is the cost of one call on the calling
-thread, and separately on fluxloop-otel's JSONL writer thread.
+are repeatable. Each variant runs once under callgrind, counting only its measured calls (see
+``_callgrind.py``): the cost of one call on the calling thread, and separately on fluxloop-otel's
+JSONL writer thread (every call starts a trace here, so the writer writes an observation and a
+trace line per call).
 
 Variants are those of bench/decorators.py: (b) is ``tracer.start_as_current_span`` with three
 ``set_attribute`` calls on a provider with a do-nothing exporter; "(b) + JSONL" is (b) on the
 provider that also carries fluxloop-otel's JSONL processor; the decorators run on that provider.
+"SDK floor" sets, by hand, the attributes the ``@tool`` span carries (the semantic-convention
+mapping: GenAI, OpenInference and the FluxLoop marker) on that provider: what the OpenTelemetry
+SDK alone charges for them, before any work of fluxloop-otel's.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
+
+from _callgrind import count_writer_drains, require_valgrind, run_counted, thread_totals
 
 VARIANTS = {
     "b": "(b) bare span + 3 set_attribute",
     "b_jsonl": "(b) on the provider with the JSONL processor",
+    "sdk_floor": "SDK floor: the @tool span's attributes by hand",
     "agent": "@agent (JSONL on, content on)",
     "tool": "@tool (JSONL on, content on)",
     "agent_nocontent": "@agent (JSONL on, content off)",
     "tool_nocontent": "@tool (JSONL on, content off)",
 }
+QUESTION = "what is the capital of France?"
+
+
+def plain(query: str, limit: int = 1) -> str:
+    return query
+
+
+def tool_span_attributes() -> tuple[str, dict, dict]:
+    """Name, start and end attributes of the span ``@tool`` records for one call of :func:`plain`."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    import fluxloop_otel as fl
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    fl.configure(tracer_provider=provider, offline_store_enabled=False)
+    fl.tool()(plain)(QUESTION)
+    span = exporter.get_finished_spans()[0]
+    ending = {"output.value", "output.mime_type", "gen_ai.tool.call.result"}
+    attributes = dict(span.attributes or {})
+    start = {k: v for k, v in attributes.items() if k not in ending}
+    return span.name, start, {k: v for k, v in attributes.items() if k in ending}
+
+
+def sdk_floor(tracer, name: str, start: dict, end: dict):
+    """The same span by hand: start with the start attributes, make it current, set the end ones, end."""
+    from opentelemetry import context, trace
+
+    def by_hand(query: str, limit: int = 1) -> str:
+        span = tracer.start_span(name, attributes=dict(start))
+        token = context.attach(trace.set_span_in_context(span))
+        context.detach(token)
+        span.set_attributes(end)
+        span.end()
+        return query
+
+    return by_hand
 
 
 def worker(variant: str, calls: int) -> None:
-    """Runs inside valgrind: warm up, then ``calls`` calls of one variant."""
+    """Runs inside valgrind: set up, warm up, then ``calls`` counted calls of one variant."""
     from _harness import bare_span, bench_meter_provider, null_processor
     from opentelemetry.sdk.trace import TracerProvider
 
     import fluxloop_otel as fl
 
+    floor = tool_span_attributes() if variant == "sdk_floor" else None
     bare_provider = TracerProvider()
     bare_provider.add_span_processor(null_processor())
     provider = TracerProvider()
@@ -50,52 +94,18 @@ def worker(variant: str, calls: int) -> None:
         max_queue_size=1_000_000,
         meter_provider=bench_meter_provider(),  # FLUXLOOP_BENCH_METRICS=1: metrics on
     )
-
-    def plain(query: str, limit: int = 1) -> str:
-        return query
-
-    functions = {
-        "b": bare_span(bare_provider.get_tracer("bench")),
-        "b_jsonl": bare_span(provider.get_tracer("bench")),
-        "agent": fl.agent()(plain),
-        "tool": fl.tool()(plain),
-        "agent_nocontent": fl.agent()(plain),
-        "tool_nocontent": fl.tool()(plain),
-    }
-    function = functions[variant]
+    if floor is not None:
+        function = sdk_floor(provider.get_tracer("bench"), *floor)
+    elif variant.startswith("b"):
+        function = bare_span((bare_provider if variant == "b" else provider).get_tracer("bench"))
+    else:
+        function = (fl.agent() if variant.startswith("agent") else fl.tool())(plain)
     for _ in range(300):
-        function("what is the capital of France?")
+        function(QUESTION)
     fl.force_flush()
-    for _ in range(calls):
-        function("what is the capital of France?")
+    count_writer_drains()  # from here on: the warm-up's lines are written
+    run_counted(lambda: function(QUESTION), calls)
     fl.force_flush()
-
-
-def _thread_totals(prefix: str) -> list[int]:
-    totals = []
-    for path in sorted(glob.glob(prefix + "-*")):
-        with open(path) as handle:
-            for line in handle:
-                if line.startswith("summary:") or line.startswith("totals:"):
-                    totals.append(int(line.split()[1]))
-                    break
-    return totals
-
-
-def measure(variant: str, calls: int, workdir: str) -> tuple[float, float]:
-    """Instructions per call on the calling thread and on the other threads together."""
-    runs = []
-    for count in (0, calls):
-        prefix = os.path.join(workdir, f"{variant}.{count}")
-        subprocess.run(
-            ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={prefix}",
-             sys.executable, __file__, "--worker", variant, str(count)],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        runs.append(_thread_totals(prefix))
-    main = (runs[1][0] - runs[0][0]) / calls
-    others = (sum(runs[1][1:]) - sum(runs[0][1:])) / calls
-    return main, others
 
 
 def main() -> None:
@@ -106,18 +116,20 @@ def main() -> None:
     if args.worker:
         worker(args.worker[0], int(args.worker[1]))
         return
-    if shutil.which("valgrind") is None:
-        sys.exit("valgrind is not installed (apt-get install valgrind)")
+    require_valgrind()
+    results = {}
     with tempfile.TemporaryDirectory() as workdir:
-        results = {}
-        for variant in VARIANTS:
-            results[variant] = measure(variant, args.calls, workdir)
-            print(f"  measured {VARIANTS[variant]}", file=sys.stderr)
+        for variant, label in VARIANTS.items():
+            totals = thread_totals([sys.executable, __file__, "--worker", variant, str(args.calls)], workdir, variant)
+            results[variant] = (totals[0] / args.calls, sum(totals[1:]) / args.calls)
+            print(f"  measured {label}", file=sys.stderr, flush=True)
     base = results["b"][0]
     print(f"\nInstructions per call (callgrind, {args.calls} calls; ratios against (b) on the calling thread)")
-    print(f"{'variant':<46}{'caller thread':>14}{'ratio':>8}{'writer thread':>15}")
-    for variant, (main_thread, others) in results.items():
-        print(f"{VARIANTS[variant]:<46}{main_thread:>14,.0f}{main_thread / base:>7.2f}x{others:>15,.0f}")
+    print(f"{'variant':<50}{'caller':>10}{'ratio':>8}{'writer':>10}{'caller+writer':>15}")
+    for variant, (caller, writer) in results.items():
+        print(f"{VARIANTS[variant]:<50}{caller:>10,.0f}{caller / base:>7.2f}x{writer:>10,.0f}"
+              f"{(caller + writer) / base:>14.2f}x")
+    print("Targets for @tool, content on: caller <= 1.30x, caller + writer <= 1.60x")
 
 
 if __name__ == "__main__":

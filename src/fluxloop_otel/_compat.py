@@ -11,6 +11,8 @@ import importlib
 from typing import Any, Callable
 
 from opentelemetry import context as _context_api
+from opentelemetry import trace as _trace_api
+from opentelemetry.attributes import BoundedAttributes as _BoundedAttributes
 
 
 def _runtime_context_detach() -> Callable[[Any], None]:
@@ -84,6 +86,55 @@ SUPPRESS_HTTP_INSTRUMENTATION_KEY: Any = getattr(
 #: The context key of W3C baggage (read directly: ``baggage.get_all`` builds a mapping per call).
 BAGGAGE_KEY: Any = resolve("opentelemetry.baggage", "_BAGGAGE_KEY")
 
+def readable_span_fields(span: Any) -> tuple[Any, ...]:
+    """``(trace_id, span_id, parent, name, start_time, end_time, attributes, status_code,
+    status_description, events, scope_name)`` of a finished SDK span, read from its fields: the
+    writer thread reads every span once, and each public property is a Python call (a
+    ``SpanContext`` is a tuple: its ids are its first two items). ``attributes`` is the span's own
+    dict (read it, never change it). Any other span type, or an SDK that moved a field: the
+    public properties."""
+    try:
+        attributes = span._attributes
+        status = span._status
+        scope = span._instrumentation_scope
+        context = span._context
+        fields = (
+            context[0], context[1], span._parent, span._name, span._start_time, span._end_time,
+            attributes._dict if type(attributes) is _BoundedAttributes else attributes,
+            status._status_code, status._description, span._events,
+            scope._name if scope is not None else None,
+        )
+    except (AttributeError, TypeError, IndexError):
+        fields = None
+    if fields is None or (fields[6] is not None and type(fields[6]) is not dict):
+        status = span.status
+        scope = span.instrumentation_scope
+        return (
+            span.context.trace_id, span.context.span_id, span.parent, span.name, span.start_time, span.end_time, dict(span.attributes or {}),
+            status.status_code, status.description, span.events, scope.name if scope is not None else None,
+        )
+    return fields
+
+
+def _readable_span_fields_match() -> bool:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    provider = TracerProvider()
+    span = provider.get_tracer("probe", "1").start_span("probe", attributes={"k": "v"})
+    span.add_event("e", {"a": 1})
+    span.set_status(_trace_api.Status(_trace_api.StatusCode.ERROR, "boom"))
+    span.end()
+    readable = span._readable_span()  # type: ignore[attr-defined]
+    fast = readable_span_fields(readable)
+    public = (
+        readable.context.trace_id, readable.context.span_id, readable.parent, readable.name, readable.start_time, readable.end_time,
+        dict(readable.attributes or {}), readable.status.status_code, readable.status.description,
+        readable.events, readable.instrumentation_scope.name,
+    )
+    provider.shutdown()
+    return fast[:9] == public[:9] and type(fast[6]) is dict and list(fast[9]) == list(public[9]) and fast[10] == public[10]
+
+
 #: Name -> probe returning True when the private API is where we expect it.
 PROBES: dict[str, Callable[[], bool]] = {
     "opentelemetry.context._SUPPRESS_INSTRUMENTATION_KEY": lambda: _suppression_keys_are_otels(),
@@ -93,6 +144,7 @@ PROBES: dict[str, Callable[[], bool]] = {
     "langgraph._internal._runnable._set_config_context": lambda: callable(resolve(*LANGGRAPH_SET_CONFIG_CONTEXT)),
     "langgraph control-flow classes (recognised by name)": _langgraph_control_classes,
     "langchain.agents.factory.traceable": _agent_traceable,
+    "opentelemetry.sdk.trace.ReadableSpan fields (_context, _attributes._dict, _status, ...)": _readable_span_fields_match,
 }
 
 

@@ -20,14 +20,13 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from fluxloop_otel.serialization.redaction import MASK, MIN_SECRET_VALUE_LENGTH, SecretMasker
-
-_OWN_SCOPE_PREFIX = "fluxloop_otel"
+from fluxloop_otel.telemetry.scope import OWN_SCOPE_PREFIX
 
 
 def is_own_span(span: ReadableSpan) -> bool:
     """Whether fluxloop-otel's emitter wrote the span (its content is masked already)."""
     scope = span.instrumentation_scope
-    return scope is not None and scope.name.startswith(_OWN_SCOPE_PREFIX)
+    return scope is not None and scope.name.startswith(OWN_SCOPE_PREFIX)
 
 
 def _mask_sequence(masker: SecretMasker, key: str, value: Sequence[Any]) -> Any:

@@ -18,14 +18,10 @@ _LOW64 = (1 << 64) - 1
 _prefixes: dict[int, str] = {}
 
 
-def _uuid_text(value: int) -> str:
-    text = f"{value:032x}"
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
 def trace_uuid(trace_id: int) -> str:
     """FluxLoop trace id (UUID string) of an OTel trace id."""
-    return _uuid_text(trace_id)
+    text = f"{trace_id:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def observation_uuid(trace_id: int, span_id: int) -> str:

@@ -245,8 +245,13 @@ def start_attributes(
     if capture and kind is AgentInvocation and type(inv.input) is dict and "messages" in inv.input:
         _conversation_value(inv.input, M.last_user_text, attributes, serializer, "input")
     if capture and inv.input is not UNSET and A.INPUT_VALUE not in attributes:
-        text, mime = encode_value(inv.input, serializer, "input")
-        _put_value(attributes, A.INPUT_VALUE, A.INPUT_MIME_TYPE, text, mime)
+        value = inv.input
+        if type(value) is dict:  # bound arguments: the common case, without encode_value's dispatch
+            text = attributes[A.INPUT_VALUE] = serializer.dumps(value, "input")
+            attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
+        else:
+            text, mime = encode_value(value, serializer, "input")
+            _put_value(attributes, A.INPUT_VALUE, A.INPUT_MIME_TYPE, text, mime)
         if kind is ToolCall:
             attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS] = text
     if kind is ToolCall and inv.call_id:  # type: ignore[attr-defined]
@@ -322,9 +327,13 @@ def end_attributes(inv: Invocation, serializer: Serializer, capture: bool, media
         _tool_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     if capture and kind is AgentInvocation and type(inv.output) is dict and "messages" in inv.output:
         _conversation_value(inv.output, M.final_answer_text, attributes, serializer, "output")
-    if capture and inv.output is not UNSET and inv.output is not None and A.OUTPUT_VALUE not in attributes:
-        text, mime = encode_value(inv.output, serializer, "output")
-        _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
+    output = inv.output
+    if capture and output is not UNSET and output is not None and A.OUTPUT_VALUE not in attributes:
+        if type(output) is str:  # the common case, without encode_value's dispatch
+            attributes[A.OUTPUT_VALUE] = serializer.text(output, "output")
+        else:
+            text, mime = encode_value(output, serializer, "output")
+            _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
     if late_input:
         text, mime = encode_value(inv.late_input, serializer, "input")
         _put_value(attributes, A.INPUT_VALUE, A.INPUT_MIME_TYPE, text, mime)
@@ -336,12 +345,18 @@ def end_attributes(inv: Invocation, serializer: Serializer, capture: bool, media
 def _tool_end(inv: ToolCall, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:
     if inv.call_id:
         attributes[A.GEN_AI_TOOL_CALL_ID] = inv.call_id
-    if capture and inv.output is not UNSET and inv.output is not None:
-        text, mime = encode_value(inv.output, serializer, "output")
+    output = inv.output
+    if capture and output is not UNSET and output is not None:
+        if type(output) is str:  # the common case, without encode_value's dispatch
+            text, mime = serializer.text(output, "output"), None
+        else:
+            text, mime = encode_value(output, serializer, "output")
         attributes[A.GEN_AI_TOOL_CALL_RESULT] = text
         if inv.artifact is not UNSET:
-            text, mime = serializer.dumps({"content": inv.output, "artifact": inv.artifact}, "output"), A.MIME_JSON
-        _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
+            text, mime = serializer.dumps({"content": output, "artifact": inv.artifact}, "output"), A.MIME_JSON
+        attributes[A.OUTPUT_VALUE] = text
+        if mime is not None:
+            attributes[A.OUTPUT_MIME_TYPE] = mime
 
 
 def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool, media: MediaPolicy | None) -> None:

@@ -33,8 +33,8 @@ BAGGAGE_SESSION = "session.id"
 BAGGAGE_USER = "user.id"
 #: The plain-string suppression key older instrumentations set and check.
 SUPPRESS_PLAIN_KEY = "suppress_instrumentation"
-#: Instrumentation scopes whose spans the emitter already stamped.
-_OWN_SCOPE_PREFIX = "fluxloop_otel"
+#: The instrumentation scope name of fluxloop-otel's spans starts with this (the emitter stamped them already).
+OWN_SCOPE_PREFIX = "fluxloop_otel"
 
 
 class Scope:
@@ -186,7 +186,7 @@ def stamp_scope(span: Span, context: Context) -> None:
     fluxloop-otel's emitter made the span (and stamped it). Callers check first that ``context``
     holds a scope or baggage (two dict reads), so spans outside any scope cost nothing more."""
     instrumentation = span.instrumentation_scope
-    if instrumentation is not None and instrumentation.name.startswith(_OWN_SCOPE_PREFIX):
+    if instrumentation is not None and instrumentation.name.startswith(OWN_SCOPE_PREFIX):
         return
     scope = current_scope(context)
     if not scope:

@@ -8,17 +8,22 @@ import time
 from typing import Iterable
 
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
-from opentelemetry.trace import TraceFlags
+from opentelemetry.trace import StatusCode, TraceFlags
 
+from fluxloop_otel._compat import readable_span_fields
 from fluxloop_otel.export.fluxloop.records import (
+    STATUS_ERROR,
+    STATUS_OK,
+    STATUS_UNSET,
+    RecordStamps,
     SpanEvent,
     SpanView,
     UsageLedger,
-    observation_record,
-    trace_record,
+    build_observation,
+    build_trace,
 )
 from fluxloop_otel.export.fluxloop.writer import JsonlWriter, WriterStats
-from fluxloop_otel.export.masking import is_own_span, mask_view
+from fluxloop_otel.export.masking import OWN_SCOPE_PREFIX, mask_view
 from fluxloop_otel.serialization import jsontext as _json
 from fluxloop_otel.serialization.redaction import SecretMasker
 
@@ -30,59 +35,56 @@ TRACES_FILE = "traces.jsonl"
 DEFAULT_DIRECTORY = "./traces"
 
 
-def _plain_attributes(span: ReadableSpan) -> dict:
-    """A plain-dict copy of the span's attributes.
-
-    The SDK exposes them through a read-only proxy over ``BoundedAttributes`` whose
-    lookups run in Python; the writer reads each span's attributes a dozen times, so it
-    copies the underlying dict once (falling back to the public mapping).
-    """
-    inner = getattr(getattr(span, "_attributes", None), "_dict", None)
-    if type(inner) is dict:
-        return dict(inner)
-    return dict(span.attributes or {})
+_ERROR, _OK = StatusCode.ERROR, StatusCode.OK
 
 
 def span_view(span: ReadableSpan, masker: SecretMasker | None = None) -> SpanView:
     """The record builder's view of an SDK span; with ``masker``, other instrumentations' string
-    attributes are secret-masked (ours are masked when recorded)."""
-    context = span.context
-    parent = span.parent
-    status = span.status
+    attributes are secret-masked (ours are masked when recorded).
+
+    The view's ``attributes`` is the span's own (finished, so unchanging) dict: read it, never change it.
+    """
+    trace_id, span_id, parent, name, start, end, attributes, code, description, events, scope = readable_span_fields(span)
     view = SpanView(
-        trace_id=context.trace_id,
-        span_id=context.span_id,
-        parent_span_id=parent.span_id if parent is not None else None,
-        parent_is_remote=bool(parent is not None and parent.is_remote),
-        name=span.name,
-        start_time_ns=span.start_time or 0,
-        end_time_ns=span.end_time or span.start_time or 0,
-        attributes=_plain_attributes(span),
-        status_code=status.status_code.name,
-        status_message=status.description,
-        events=[SpanEvent(event.name, event.attributes or {}) for event in span.events],
+        trace_id,
+        span_id,
+        parent.span_id if parent is not None else None,
+        name,
+        start or 0,
+        end or start or 0,
+        attributes if attributes is not None else {},
+        # identity tests: an Enum's __hash__ and .name run in Python
+        STATUS_ERROR if code is _ERROR else STATUS_OK if code is _OK else STATUS_UNSET,
+        description,
+        [SpanEvent(event.name, event.attributes or {}) for event in events] if events else (),
+        parent is not None and parent.is_remote,
     )
-    if masker is not None and masker.enabled and not is_own_span(span):
+    if masker is not None and masker.enabled and not (scope is not None and scope.startswith(OWN_SCOPE_PREFIX)):
         mask_view(view, masker)
     return view
 
 
 def record_lines(
     view: SpanView, include_foreign_spans: bool = True, daily_files: bool = False, ledger: UsageLedger | None = None
-) -> Iterable[tuple[str, bytes]]:
+) -> list[tuple[str, bytes]]:
     """``(file name, JSONL line)`` pairs for one span: its observation and, for roots, its trace.
 
     ``ledger``: the :class:`UsageLedger` of the span stream (one count per model call)."""
-    suffix = ""
     if daily_files:
         suffix = "_" + time.strftime("%Y%m%d", time.localtime(view.end_time_ns / 1e9))
-    counted_below = ledger.counted_below(view) if ledger is not None else None
-    observation = observation_record(view, include_foreign_spans, counted_below)
+        observations, traces = f"observations{suffix}.jsonl", f"traces{suffix}.jsonl"
+    else:
+        observations, traces = OBSERVATIONS_FILE, TRACES_FILE
+    stamps = RecordStamps(view)
+    counted_below = ledger.counted_below(view, stamps.kind) if ledger is not None else None
+    lines = []
+    observation = build_observation(view, stamps, include_foreign_spans, counted_below)
     if observation is not None:
-        yield f"observations{suffix}.jsonl", _json.dumps_line(observation)
-    trace = trace_record(view)
+        lines.append((observations, _json.dumps_line(observation)))
+    trace = build_trace(view, stamps)
     if trace is not None:
-        yield f"traces{suffix}.jsonl", _json.dumps_line(trace)
+        lines.append((traces, _json.dumps_line(trace)))
+    return lines
 
 
 class FluxLoopJsonlSpanProcessor(SpanProcessor):
@@ -151,4 +153,4 @@ class FluxLoopJsonlSpanProcessor(SpanProcessor):
         self._writer.shutdown()
 
     def _convert(self, span: ReadableSpan) -> Iterable[tuple[str, bytes]]:
-        return list(record_lines(span_view(span, self.masker), self.include_foreign_spans, self.daily_files, self._ledger))
+        return record_lines(span_view(span, self.masker), self.include_foreign_spans, self.daily_files, self._ledger)

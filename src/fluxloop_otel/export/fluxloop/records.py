@@ -80,20 +80,15 @@ class SpanView:
 def iso_timestamp(time_ns: int) -> str:
     """UTC ISO-8601 with microseconds and ``+00:00`` (the FluxLoop SDK's format)."""
     seconds, rest = divmod(time_ns, 1_000_000_000)
-    return f"{_second_prefix(seconds)}.{rest // 1000:06d}+00:00"
-
-
-_prefix_cache: dict[int, str] = {}
-
-
-def _second_prefix(seconds: int) -> str:
     prefix = _prefix_cache.get(seconds)
     if prefix is None:
         if len(_prefix_cache) > 4096:
             _prefix_cache.clear()
-        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-        _prefix_cache[seconds] = prefix
-    return prefix
+        prefix = _prefix_cache[seconds] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{prefix}.{rest // 1000:06d}+00:00"
+
+
+_prefix_cache: dict[int, str] = {}
 
 
 def _decode(value: Any, mime: Any) -> Any:
@@ -186,11 +181,15 @@ class UsageLedger:
         self._limit = limit
         self._lock = threading.Lock()
 
-    def counted_below(self, span: SpanView) -> str | None:
+    def counted_below(self, span: SpanView, kind: str | None | object = ...) -> str | None:
         """The observation id of a model span nested directly in ``span`` that already counted its
-        usage (``None``: ``span`` counts its own); records ``span`` for its parent."""
+        usage (``None``: ``span`` counts its own); records ``span`` for its parent.
+        ``kind``: the span's observation type, when the caller has read it already."""
         attributes = span.attributes
-        kind = observation_type(attributes)
+        if kind is ...:
+            kind = observation_type(attributes)
+        if kind not in _MODEL_TYPES and not self._counted:
+            return None
         with self._lock:
             below = self._counted.pop((span.trace_id, span.span_id), None)
             if kind not in _MODEL_TYPES:
@@ -204,15 +203,45 @@ class UsageLedger:
         return below
 
 
+class RecordStamps:
+    """What both records of a span share, computed once: its observation type, trace UUID and
+    ISO timestamps, and whether it is an ``instrument()`` root."""
+
+    __slots__ = ("kind", "trace_id", "start", "end", "workflow_root")
+
+    def __init__(self, span: SpanView) -> None:
+        kind = span.attributes.get(A.FLUXLOOP_OBSERVATION_TYPE)
+        self.kind = kind if type(kind) is str else observation_type(span.attributes)
+        self.trace_id = trace_uuid(span.trace_id)
+        self.start = iso_timestamp(span.start_time_ns)
+        self.end = iso_timestamp(span.end_time_ns)
+        self.workflow_root = A.FLUXLOOP_TRACE_ID in span.attributes and span.span_id == workflow_root_span_id(span.trace_id)
+
+
 def observation_record(span: SpanView, include_foreign: bool = True, counted_below: str | None = None) -> dict[str, Any] | None:
     """The FluxLoop observation line of a span, or None (workflow roots, filtered foreign spans).
 
     ``counted_below``: the id of a nested model observation that counted this span's usage
     (see :class:`UsageLedger`); the counts then go to ``metadata.duplicate_usage`` instead."""
-    if is_workflow_root(span):
+    return build_observation(span, RecordStamps(span), include_foreign, counted_below)
+
+
+def _value(attributes: Mapping[str, Any], state_key: str, value_key: str, mime_key: str) -> Any:
+    """A record's input or output: the whole state when kept, else the (decoded) value."""
+    if state_key in attributes:
+        return _decode(attributes[state_key], A.MIME_JSON)
+    value, mime = attributes[value_key], attributes.get(mime_key)
+    return value if type(value) is str and mime != A.MIME_JSON else _decode(value, mime)
+
+
+def build_observation(
+    span: SpanView, stamps: RecordStamps, include_foreign: bool = True, counted_below: str | None = None
+) -> dict[str, Any] | None:
+    """:func:`observation_record` on the span's :class:`RecordStamps`."""
+    if stamps.workflow_root:
         return None
     attributes = span.attributes
-    kind = observation_type(attributes)
+    kind = stamps.kind
     if kind is None:
         if not include_foreign:
             return None
@@ -221,19 +250,15 @@ def observation_record(span: SpanView, include_foreign: bool = True, counted_bel
     record: dict[str, Any] = {
         "id": observation_uuid(span.trace_id, span.span_id),
         "type": kind,
-        "name": str(name),
-        "start_time": iso_timestamp(span.start_time_ns),
-        "end_time": iso_timestamp(span.end_time_ns),
+        "name": name if type(name) is str else str(name),
+        "start_time": stamps.start,
+        "end_time": stamps.end,
     }
-    if A.FLUXLOOP_INPUT_STATE in attributes:  # the whole state; input.value shows its last user message
-        record["input"] = _decode(attributes[A.FLUXLOOP_INPUT_STATE], A.MIME_JSON)
-    elif A.INPUT_VALUE in attributes:
-        record["input"] = _decode(attributes[A.INPUT_VALUE], attributes.get(A.INPUT_MIME_TYPE))
-    if A.FLUXLOOP_OUTPUT_STATE in attributes:
-        record["output"] = _decode(attributes[A.FLUXLOOP_OUTPUT_STATE], A.MIME_JSON)
-    elif A.OUTPUT_VALUE in attributes:
-        record["output"] = _decode(attributes[A.OUTPUT_VALUE], attributes.get(A.OUTPUT_MIME_TYPE))
-    metadata = _json_object(attributes.get(A.METADATA))
+    if A.INPUT_VALUE in attributes or A.FLUXLOOP_INPUT_STATE in attributes:  # the whole state, else input.value
+        record["input"] = _value(attributes, A.FLUXLOOP_INPUT_STATE, A.INPUT_VALUE, A.INPUT_MIME_TYPE)
+    if A.OUTPUT_VALUE in attributes or A.FLUXLOOP_OUTPUT_STATE in attributes:
+        record["output"] = _value(attributes, A.FLUXLOOP_OUTPUT_STATE, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE)
+    metadata = _json_object(attributes[A.METADATA]) if A.METADATA in attributes else {}
     description = attributes.get(A.GEN_AI_TOOL_DESCRIPTION)
     if kind == "tool" and isinstance(description, str) and "description" not in metadata:
         metadata["description"] = description
@@ -298,7 +323,7 @@ def observation_record(span: SpanView, include_foreign: bool = True, counted_bel
     parent = span.parent_span_id
     if parent is not None and parent != workflow_root_span_id(span.trace_id):
         record["parent_observation_id"] = observation_uuid(span.trace_id, parent)
-    record["trace_id"] = trace_uuid(span.trace_id)
+    record["trace_id"] = stamps.trace_id
     return record
 
 
@@ -325,7 +350,12 @@ def format_cost(usd: float) -> str:
 
 def trace_record(span: SpanView) -> dict[str, Any] | None:
     """The FluxLoop trace line of a trace's root span, or None for other spans."""
-    if not (is_workflow_root(span) or is_trace_root(span)):
+    return build_trace(span, RecordStamps(span))
+
+
+def build_trace(span: SpanView, stamps: RecordStamps) -> dict[str, Any] | None:
+    """:func:`trace_record` on the span's :class:`RecordStamps`."""
+    if not (stamps.workflow_root or span.parent_span_id is None or span.parent_is_remote):
         return None
     attributes = span.attributes
     if attributes.get(A.FLUXLOOP_TRACE_EXTERNAL):
@@ -333,14 +363,14 @@ def trace_record(span: SpanView) -> dict[str, Any] | None:
     name = (
         attributes.get(A.GEN_AI_WORKFLOW_NAME)
         or attributes.get(A.FLUXLOOP_OBSERVATION_NAME)
-        or attributes.get(_NAME_ATTRIBUTES.get(observation_type(attributes) or "", ""))
+        or attributes.get(_NAME_ATTRIBUTES.get(stamps.kind or "", ""))
         or span.name
     )
     record: dict[str, Any] = {
-        "id": trace_uuid(span.trace_id),
-        "name": str(name),
-        "start_time": iso_timestamp(span.start_time_ns),
-        "end_time": iso_timestamp(span.end_time_ns),
+        "id": stamps.trace_id,
+        "name": name if type(name) is str else str(name),
+        "start_time": stamps.start,
+        "end_time": stamps.end,
     }
     session = attributes.get(A.SESSION_ID)
     if session:
@@ -348,7 +378,7 @@ def trace_record(span: SpanView) -> dict[str, Any] | None:
     user = attributes.get(A.USER_ID)
     if user:
         record["user_id"] = str(user)
-    record["metadata"] = _json_object(attributes.get(A.METADATA))
+    record["metadata"] = _json_object(attributes[A.METADATA]) if A.METADATA in attributes else {}
     tags = attributes.get(A.TAG_TAGS)
     record["tags"] = [str(tag) for tag in tags] if isinstance(tags, (list, tuple)) else []
     if span.status_code == STATUS_ERROR:
