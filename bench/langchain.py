@@ -52,6 +52,7 @@ TARGETS = {"graph": 1.3, "chain": 1.5, "retriever": 1.5, "tool": 1.5}
 FLUXLOOP = "fluxloop-otel (+ JSONL)"
 FLUXLOOP_BARE = "fluxloop-otel (no JSONL)"
 FLOOR = "floor: bare spans"
+FLOOR_ATTRIBUTES = "floor + the same attributes"
 OPENINFERENCE = "OpenInference"
 OPENLLMETRY = "OpenLLMetry"
 
@@ -164,8 +165,35 @@ def provider_with(exporter: CountingExporter) -> Any:
     return provider
 
 
-def install_floor_handler(provider: Any) -> None:
-    """The ``floor`` variant: one attribute-less span per LangChain run, nothing else."""
+def captured_attributes(workload: str) -> list[dict[str, Any]]:
+    """The attributes of the spans fluxloop-otel records for one invoke of ``workload``, in start
+    order (its LangChain instrumentor on a throw-away provider, uninstrumented afterwards)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(tracer_provider=provider)
+    fn = workloads()[workload]
+    fn()
+    exporter.clear()
+    fn()
+    instrumentor.uninstrument()
+    spans = sorted(exporter.get_finished_spans(), key=lambda span: span.start_time or 0)
+    return [dict(span.attributes or {}) for span in spans]
+
+
+def install_floor_handler(provider: Any, attributes: list[dict[str, Any]] | None = None) -> None:
+    """The ``floor`` variant: one attribute-less span per LangChain run, nothing else.
+
+    With ``attributes`` (the "floor + attributes" variant): the k-th span an invoke opens gets the
+    attributes of the k-th span fluxloop-otel records for it, set at its start: what the SDK alone
+    charges for the attributes both conventions define, on top of the floor."""
     import wrapt
     from langchain_core.callbacks import BaseCallbackHandler
     from langchain_core.callbacks.base import BaseCallbackManager
@@ -173,11 +201,16 @@ def install_floor_handler(provider: Any) -> None:
 
     tracer = provider.get_tracer("bench.floor")
     spans: dict[Any, Any] = {}
+    started = [0]  # spans opened in the current invoke
 
     def start(run_id: Any, parent_run_id: Any, name: str) -> None:
         parent = spans.get(parent_run_id)
         context = trace.set_span_in_context(parent) if parent is not None else None
-        spans[run_id] = tracer.start_span(name, context=context)
+        if parent is None:
+            started[0] = 0  # a new invoke: attributes from its first span on
+        fixed = attributes[started[0] % len(attributes)] if attributes else None
+        started[0] += 1
+        spans[run_id] = tracer.start_span(name, context=context, attributes=dict(fixed) if fixed else None)
 
     def end(run_id: Any) -> None:
         span = spans.pop(run_id, None)
@@ -196,6 +229,12 @@ def install_floor_handler(provider: Any) -> None:
         def on_retriever_start(self, serialized: Any, query: Any, *, run_id: Any, parent_run_id: Any = None, **kw: Any) -> None:
             start(run_id, parent_run_id, "retrieval")
 
+        def on_tool_start(self, serialized: Any, input_str: Any, *, run_id: Any, parent_run_id: Any = None, **kw: Any) -> None:
+            start(run_id, parent_run_id, "tool")
+
+        def on_tool_end(self, output: Any, *, run_id: Any, **kw: Any) -> None:
+            end(run_id)
+
         def on_chain_end(self, outputs: Any, *, run_id: Any, **kw: Any) -> None:
             end(run_id)
 
@@ -205,7 +244,7 @@ def install_floor_handler(provider: Any) -> None:
         def on_retriever_end(self, documents: Any, *, run_id: Any, **kw: Any) -> None:
             end(run_id)
 
-        on_chain_error = on_llm_error = on_retriever_error = lambda self, error, *, run_id, **kw: end(run_id)
+        on_chain_error = on_llm_error = on_retriever_error = on_tool_error = lambda self, error, *, run_id, **kw: end(run_id)
 
     handler = BareSpans()
 
@@ -217,7 +256,9 @@ def install_floor_handler(provider: Any) -> None:
     wrapt.wrap_function_wrapper(BaseCallbackManager, "__init__", add_once)
 
 
-def set_up(variant: str, directory: str) -> tuple[CountingExporter | None, Callable[[], Any] | None]:
+def set_up(
+    variant: str, directory: str, workload: str | None = None
+) -> tuple[CountingExporter | None, Callable[[], Any] | None]:
     """Instrument this process as ``variant``; the span counter and the flush to time with the calls."""
     if variant == "uninstrumented":
         return None, None
@@ -235,6 +276,9 @@ def set_up(variant: str, directory: str) -> tuple[CountingExporter | None, Calla
         return exporter, (lambda: fluxloop_otel.force_flush(60)) if jsonl else None
     if variant == FLOOR:
         install_floor_handler(provider)
+        return exporter, None
+    if variant == FLOOR_ATTRIBUTES:
+        install_floor_handler(provider, captured_attributes(workload or "chain"))
         return exporter, None
     if variant == OPENINFERENCE:
         from openinference.instrumentation.langchain import LangChainInstrumentor
@@ -317,69 +361,57 @@ class Worker:
 
 
 # -- instruction counts (callgrind) -------------------------------------------------------------------
-INSTRUCTION_VARIANTS = ("uninstrumented", FLOOR, FLUXLOOP)
+INSTRUCTION_VARIANTS = ("uninstrumented", FLOOR, FLOOR_ATTRIBUTES, FLUXLOOP)
 INSTRUCTION_WORKLOADS = ("chain", "tool", "retriever", "graph")
 
 
 def callgrind_worker(variant: str, workload: str, calls: int) -> int:
-    """Runs inside valgrind: set up ``variant``, warm up, then ``calls`` invokes and a flush."""
+    """Runs inside valgrind: set up ``variant``, warm up, then ``calls`` counted invokes and a flush."""
     import warnings
+
+    from _callgrind import count_writer_drains, run_counted
 
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory() as directory:
-        _, flush = set_up(variant, directory)
+        _, flush = set_up(variant, directory, workload)
         fn = workloads()[workload]
         for _ in range(30):
             fn()
         if flush:
             flush()
-        for _ in range(calls):
-            fn()
+            count_writer_drains()  # from here on (the warm-up's lines are written)
+        run_counted(fn, calls)
         if flush:
             flush()
     return 0
 
 
-def _callgrind_total(prefix: str) -> int:
-    """Instructions over all threads of one callgrind run (``--separate-threads``: one file per thread)."""
-    import glob
-
-    total = 0
-    for path in glob.glob(prefix + "-*"):
-        with open(path) as handle:
-            for line in handle:
-                if line.startswith(("summary:", "totals:")):
-                    total += int(line.split()[1])
-                    break
-    return total
-
-
 def instructions(calls: int) -> int:
     """Instructions per invoke over all threads, for every workload: the floor and fluxloop-otel side by side."""
-    import shutil
+    from _callgrind import require_valgrind, thread_totals
 
-    if shutil.which("valgrind") is None:
-        sys.exit("valgrind is not installed (apt-get install valgrind)")
-    table: dict[str, dict[str, float]] = {}
+    require_valgrind()
+    table: dict[str, dict[str, tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as workdir:
         for workload in INSTRUCTION_WORKLOADS:
             for variant in INSTRUCTION_VARIANTS:
-                totals = []
-                for count in (0, calls):
-                    prefix = os.path.join(workdir, f"{workload}.{variant.split()[0].strip(':')}.{count}")
-                    subprocess.run(
-                        ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={prefix}",
-                         sys.executable, __file__, "--callgrind-worker", variant, workload, str(count)],
-                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    )
-                    totals.append(_callgrind_total(prefix))
-                table.setdefault(workload, {})[variant] = (totals[1] - totals[0]) / calls
+                label = f"{workload}.{variant.split()[0].strip(':')}"
+                totals = thread_totals(
+                    [sys.executable, __file__, "--callgrind-worker", variant, workload, str(calls)], workdir, label
+                )
+                table.setdefault(workload, {})[variant] = (totals[0] / calls, sum(totals[1:]) / calls)
                 print(f"  measured {workload} / {variant}", file=sys.stderr, flush=True)
-    print(f"\nInstructions per invoke, all threads (callgrind, {calls} invokes after 30 warm-up ones)")
-    print(f"{'workload':<12}{'uninstrumented':>16}{'floor':>14}{'fluxloop-otel':>16}{'vs floor':>10}{'vs uninstr.':>13}")
+    print(f"\nInstructions per invoke (callgrind, {calls} invokes after 30 warm-up ones; fluxloop-otel: caller + JSONL writer)")
+    print(f"{'workload':<11}{'uninstr.':>11}{'floor':>11}{'floor+attrs':>13}{'fluxloop-otel':>15}{'(writer)':>10}"
+          f"{'vs floor':>10}{'attrs vs floor':>16}{'vs uninstr.':>13}")
     for workload, row in table.items():
-        base, floor, ours = row["uninstrumented"], row[FLOOR], row[FLUXLOOP]
-        print(f"{workload:<12}{base:>16,.0f}{floor:>14,.0f}{ours:>16,.0f}{ours / floor:>9.2f}x{ours / base:>12.2f}x")
+        base, floor, with_attributes = sum(row["uninstrumented"]), sum(row[FLOOR]), sum(row[FLOOR_ATTRIBUTES])
+        caller, writer = row[FLUXLOOP]
+        ours = caller + writer
+        print(f"{workload:<11}{base:>11,.0f}{floor:>11,.0f}{with_attributes:>13,.0f}{ours:>15,.0f}{writer:>10,.0f}"
+              f"{ours / floor:>9.2f}x{with_attributes / floor:>15.2f}x{ours / base:>12.2f}x")
+    print("Target: fluxloop-otel within 1.30x of the floor on every workload. 'attrs vs floor': the floor's")
+    print("spans carrying fluxloop-otel's attributes, no other work: what the SDK alone charges for them.")
     return 0
 
 

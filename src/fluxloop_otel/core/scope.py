@@ -18,7 +18,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, Sequence
 
 from opentelemetry import baggage as baggage_api
 from opentelemetry import context as context_api

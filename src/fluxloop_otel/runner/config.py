@@ -28,9 +28,10 @@ runner knows, or found in the wrong section, are reported as warnings with a sug
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from fluxloop_otel.runner.config_keys import key_warnings
 from fluxloop_otel.runner.errors import ConfigError, RunnerError

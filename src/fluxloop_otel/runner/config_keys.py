@@ -10,7 +10,8 @@ a default. Each gets one warning naming the file, line and a suggestion.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: Top-level keys of ``project.yaml`` / ``input.yaml`` / ``simulation.yaml`` (the FluxLoop SDK's
 #: ``ExperimentConfig`` fields, fluxloop 0.1.8, and the CLI templates' extras).

@@ -17,9 +17,10 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterable, Mapping
+from typing import IO, Any, Iterable
 
 from fluxloop_otel.runner.errors import InputsError
 from fluxloop_otel.runner.yamlfile import check_regular_file, parse_yaml, plain, read_text, type_name

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 _USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 FINAL_RESPONSE_NAME = "agent_final_response"

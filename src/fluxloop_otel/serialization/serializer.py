@@ -201,7 +201,7 @@ class Serializer:
                 return "<cycle>"
             seen.add(marker)
             try:
-                if isinstance(value, Mapping):
+                if cls is dict or (cls is not list and cls is not tuple and isinstance(value, Mapping)):
                     return self._mapping(value, depth, seen)
                 return self._sequence(value, depth, seen)
             finally:
@@ -211,6 +211,7 @@ class Serializer:
     def _mapping(self, value: Mapping[Any, Any], depth: int, seen: set[int]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         is_secret = self.masker.is_secret_key
+        secret_cache = self.masker.cache
         try:
             items = list(value.items())
         except Exception:
@@ -220,7 +221,10 @@ class Serializer:
                 out["…"] = f"[{len(items) - MAX_ITEMS} more items truncated]"
                 break
             name = key if type(key) is str else self._key(key)
-            out[name] = MASK if is_secret(name) else self._convert(item, depth + 1, seen)
+            secret = secret_cache.get(name)  # is_secret(name), its cache read inline
+            if secret is None:
+                secret = is_secret(name)
+            out[name] = MASK if secret else self._convert(item, depth + 1, seen)
         return out
 
     def _key(self, key: Any) -> str:

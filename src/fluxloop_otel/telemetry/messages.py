@@ -12,7 +12,8 @@ dict form (``type``/``content``). Two renderings come out of one reading:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, Sequence
 
 from fluxloop_otel.telemetry.access import get
 

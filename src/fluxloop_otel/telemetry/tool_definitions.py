@@ -17,7 +17,8 @@ are content: the emitter sets them only when content capture is on.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, Sequence
 
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.serialization import Serializer

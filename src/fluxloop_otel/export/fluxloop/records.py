@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid, workflow_root_span_id
