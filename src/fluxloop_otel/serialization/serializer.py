@@ -224,7 +224,16 @@ class Serializer:
             secret = secret_cache.get(name)  # is_secret(name), its cache read inline
             if secret is None:
                 secret = is_secret(name)
-            out[name] = MASK if secret else self._convert(item, depth + 1, seen)
+            if secret:
+                out[name] = MASK
+                continue
+            kind = type(item)  # scalars inline (what _convert does with them, without the call)
+            if kind is str:
+                out[name] = item if len(item) < MIN_SECRET_VALUE_LENGTH else self._string(item)
+            elif kind is int or kind is bool or item is None:
+                out[name] = item
+            else:
+                out[name] = self._convert(item, depth + 1, seen)
         return out
 
     def _key(self, key: Any) -> str:
@@ -246,11 +255,18 @@ class Serializer:
                 except Exception:
                     pass
         convert = self._convert
+        out = []
+        for item in value[:MAX_ITEMS] if len(value) > MAX_ITEMS else value:
+            kind = type(item)  # scalars inline (what _convert does with them, without the call)
+            if kind is str:
+                out.append(item if len(item) < MIN_SECRET_VALUE_LENGTH else self._string(item))
+            elif kind is int or kind is bool or item is None:
+                out.append(item)
+            else:
+                out.append(convert(item, depth + 1, seen))
         if len(value) > MAX_ITEMS:
-            out = [convert(item, depth + 1, seen) for item in value[:MAX_ITEMS]]
             out.append(f"…[{len(value) - MAX_ITEMS} more items truncated]")
-            return out
-        return [convert(item, depth + 1, seen) for item in value]
+        return out
 
     def _object(self, value: Any, depth: int, seen: set[int] | None) -> Any:
         """Non-container values: known types first, then guarded conversion hooks."""

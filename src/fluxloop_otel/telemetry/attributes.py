@@ -259,6 +259,11 @@ def start_attributes(
     return attributes
 
 
+def _encoder(serializer: Serializer) -> Any:
+    """``serializer.dumps`` for values already converted by ``serializer.to_jsonable`` (encode and cap only)."""
+    return lambda jsonable, field: serializer.encode(jsonable)
+
+
 def _media(media: MediaPolicy | None, serializer: Serializer) -> MediaPolicy:
     return media if media is not None else MediaPolicy(serializer.max_chars)
 
@@ -272,13 +277,20 @@ def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seria
         return
     if inv.messages is not UNSET and inv.messages is not None:
         rendered = _media(media, serializer).apply(M.genai_messages(inv.messages))
+        if serializer.redact_hook is None:
+            # converted (masked, capped) once, then split and encoded; the hook needs each field's own pass
+            converted = serializer.to_jsonable(rendered)
+            rendered = converted if type(converted) is list else rendered
+            dumps = _encoder(serializer) if rendered is converted else serializer.dumps
+        else:
+            dumps = serializer.dumps
         system, messages = M.split_system(rendered)
         if system:
-            attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = serializer.dumps(system, "input.system_instructions")
-        text = serializer.dumps(messages, "input.messages")
+            attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = dumps(system, "input.system_instructions")
+        text = dumps(messages, "input.messages")
         attributes[A.GEN_AI_INPUT_MESSAGES] = text
         if inv.input is UNSET:  # the messages are the input (system instructions included, as sent)
-            attributes[A.INPUT_VALUE] = serializer.dumps(rendered, "input") if system else text
+            attributes[A.INPUT_VALUE] = dumps(rendered, "input") if system else text
             attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
     if inv.tool_definitions:
         attributes.update(tool_definition_attributes(inv.tool_definitions, serializer))
