@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from e2e_harness import AppRun, run_app
+
+from support.e2e_harness import AppRun, run_app
 
 
 @pytest.fixture(scope="module", params=["invoke", "stream"])

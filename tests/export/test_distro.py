@@ -10,12 +10,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from conftest import AGENT_APP, run_app
-from otlp_servers import OtlpHttpSink
-from phoenix_server import REPOSITORY
 
 from fluxloop_otel.distro import FluxLoopConfigurator, FluxLoopDistro, distro_defaults
 from fluxloop_otel.semconv.attributes import is_content_attribute
+
+from support.export_apps import AGENT_APP, run_app
+from support.otlp_servers import OtlpHttpSink
+from support.paths import REPOSITORY
 
 INSTRUMENT = [str(Path(sys.executable).with_name("opentelemetry-instrument")), sys.executable, str(AGENT_APP)]
 OTEL_DISTRO_VERSION = "0.66b1"  # opentelemetry-distro matching the installed opentelemetry-instrumentation

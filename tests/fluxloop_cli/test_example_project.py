@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cli_projects import fluxloop_otel_run, fluxloop_run
-from expectations import by_trace
+
+from support.cli_projects import fluxloop_otel_run, fluxloop_run
+from support.expectations import by_trace
 
 pytestmark = pytest.mark.e2e
 

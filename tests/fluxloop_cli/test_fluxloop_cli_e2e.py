@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-from cli_projects import FLUXLOOP, Experiment, clean_env, read_jsonl, run_command
-from expectations import (
+
+from fluxloop_otel.runner.observations import token_usage
+
+from support.cli_projects import Experiment, parse, read_jsonl
+from support.expectations import (
     CRASH_ERROR,
     CRASH_INPUT,
     SUPPORT_INPUTS,
+    assert_timelines,
     assert_tree,
     by_trace,
+    evaluate,
     expected_support_usage,
     support_logic,
 )
-from fluxloop_stub_llm import StubLLM
-
-from fluxloop_otel.runner.observations import token_usage
+from support.fluxloop_stub_llm import StubLLM
 
 pytestmark = pytest.mark.e2e
 
@@ -99,51 +101,6 @@ def test_run_writes_one_trace_line_per_run(cli_experiment: Experiment) -> None:
     ]
     assert len(trace_ids) == 3 == len(set(trace_ids))
     assert {line["trace_id"] for line in cli_experiment.summary_lines()} <= set(trace_ids)
-
-
-def parse(experiment: Experiment) -> list[dict]:
-    run_command([str(FLUXLOOP), "parse", "experiment", str(experiment.directory)], cwd=experiment.project)
-    per_trace = experiment.directory / "per_trace_analysis" / "per_trace.jsonl"
-    return read_jsonl(per_trace)
-
-
-def assert_timelines(records: list[dict], experiment: Experiment) -> None:
-    assert len(records) == 2
-    for record in records:
-        timeline = record["timeline"]
-        kinds = [(step["type"], step["name"]) for step in timeline]
-        assert kinds[0] == ("agent", "support_agent")
-        order = [
-            kinds.index(step)
-            for step in (("retrieval", "search"), ("tool", "weather"), ("generation", "draft"))
-        ]
-        assert order == sorted(order), f"timeline out of order: {kinds}"
-        assert all(step["duration_ms"] is not None and step["duration_ms"] >= 0 for step in timeline)
-        assert record["metrics"]["observation_count"] == len(timeline)
-        assert record["final_output"] == support_logic.expected_output(record["input"])
-        markdown = (
-            experiment.directory / "per_trace_analysis" / f"{record['iteration']:02d}_{record['trace_id']}.md"
-        )
-        assert "[retrieval] search" in markdown.read_text()
-
-
-def evaluate(experiment: Experiment, stub: StubLLM) -> Path:
-    stub.clear()
-    env = clean_env(OPENAI_BASE_URL=stub.base_url)
-    run_command(
-        [str(FLUXLOOP), "evaluate", "experiment", str(experiment.directory), "--llm-api-key", "stub-key"],
-        cwd=experiment.project,
-        env=env,
-    )
-    report = experiment.directory / "evaluation_report" / "report.html"
-    assert report.is_file() and report.stat().st_size > 10_000
-    per_trace = stub.of_kind("per_trace")
-    assert len(per_trace) == 2 and len(stub.of_kind("overall")) == 1
-    assert {request["model"] for request in stub.requests} == {"gpt-4o"}
-    assert all(request["authorization"] == "Bearer stub-key" for request in stub.requests)
-    judged = " ".join(request["messages"][1]["content"] for request in per_trace)
-    assert "support_agent" in judged and "retrieval" in judged, "the judge saw our timeline"
-    return report
 
 
 def test_parse_timelines_carry_our_observations_in_order(cli_experiment: Experiment) -> None:

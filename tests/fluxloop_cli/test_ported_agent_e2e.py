@@ -6,8 +6,9 @@ Its experiment must match the one the real SDK produced for the same agent (``sd
 from __future__ import annotations
 
 import pytest
-from cli_projects import FIXTURES, Experiment, read_jsonl
-from expectations import assert_tree, by_trace
+
+from support.cli_projects import FIXTURES, Experiment, read_jsonl
+from support.expectations import assert_tree, by_trace
 
 pytestmark = pytest.mark.e2e
 

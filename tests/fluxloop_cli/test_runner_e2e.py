@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_projects import Experiment, read_jsonl
-from expectations import (
+
+from support.cli_projects import Experiment, parse, read_jsonl
+from support.expectations import (
     CRASH_ERROR,
     CRASH_INPUT,
     SUPPORT_INPUTS,
+    assert_timelines,
     assert_tree,
     by_trace,
+    evaluate,
     expected_support_usage,
     support_logic,
 )
-from fluxloop_stub_llm import StubLLM
-from test_fluxloop_cli_e2e import assert_timelines, evaluate, parse
+from support.fluxloop_stub_llm import StubLLM
 
 pytestmark = pytest.mark.e2e
 

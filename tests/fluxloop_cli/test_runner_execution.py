@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from opentelemetry.trace import StatusCode
-from runner_modules import write_agent_module
 
 from fluxloop_otel.runner import ConfigError, Options, Session, build_config
 from fluxloop_otel.runner.results import ExperimentResult
+
+from support.runner_modules import write_agent_module
 
 
 class Project:

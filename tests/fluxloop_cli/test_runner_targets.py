@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from runner_modules import write_agent_module
 
 from fluxloop_otel.cli.main import UsageError, main
 from fluxloop_otel.runner.errors import TargetError
 from fluxloop_otel.runner.invoke import CallPlan
 from fluxloop_otel.runner.targets import parse_target, resolve_target
+
+from support.runner_modules import write_agent_module
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from cli_projects import clean_env
+
+from support.cli_projects import clean_env
 
 pytestmark = pytest.mark.e2e
 

@@ -13,11 +13,12 @@ from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, create_react_agent, tools_condition
-from lc_fakes import MODEL_NAME, ToolCallingModel, chat_model, prompt_chain, retriever, span_tree
-from lc_spans import named, parent_of
 
 from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 from fluxloop_otel.semconv import attributes as A
+
+from support.lc_fakes import MODEL_NAME, ToolCallingModel, chat_model, prompt_chain, retriever, span_tree
+from support.spans import named, parent_of
 
 
 def kinds(tracing: Any) -> list[str]:

@@ -23,12 +23,13 @@ from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import BaseTool, tool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, create_react_agent
-from lc_fakes import ToolCallingModel, prompt_chain
-from lc_spans import named, parent_of
 from opentelemetry import trace
 
 import fluxloop_otel
 from fluxloop_otel.semconv import attributes as A
+
+from support.lc_fakes import ToolCallingModel, prompt_chain
+from support.spans import named, parent_of
 
 MODES = ["invoke", "ainvoke", "batch", "abatch", "stream", "astream", "astream_events"]
 

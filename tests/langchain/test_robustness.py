@@ -19,8 +19,6 @@ from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import Command, interrupt
-from lc_fakes import chat_model, prompt_chain
-from lc_spans import parent_of
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.trace import StatusCode
 from wrapt import FunctionWrapper
@@ -28,6 +26,9 @@ from wrapt import FunctionWrapper
 from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 from fluxloop_otel.instrumentation.langchain._handler import FluxLoopCallbackHandler
 from fluxloop_otel.semconv import attributes as A
+
+from support.lc_fakes import chat_model, prompt_chain
+from support.spans import parent_of
 
 
 def handler() -> FluxLoopCallbackHandler:

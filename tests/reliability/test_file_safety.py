@@ -17,9 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from reliability_helpers import python_env
 
 from fluxloop_otel.runner import ConfigError, Options, build_config
+
+from support.reliability_helpers import python_env
 
 CLI = Path(sys.executable).with_name("fluxloop-otel")
 AGENT = """

@@ -5,8 +5,6 @@ reported by LangChain's callback manager (``Error in ... callback``)."""
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -15,10 +13,6 @@ import fluxloop_otel
 from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 from fluxloop_otel.semconv import attributes as A
 
-HERE = Path(__file__).resolve().parent
-for folder in (HERE, HERE.parents[1] / "langchain"):  # lg_fakes here, lc_fakes in tests/langchain
-    if str(folder) not in sys.path:
-        sys.path.append(str(folder))
 
 @pytest.fixture(autouse=True)
 def _no_failed_callbacks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:

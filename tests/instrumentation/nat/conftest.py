@@ -27,7 +27,7 @@ def nat_registry() -> Any:
     from nat.runtime.loader import PluginTypes, discover_and_register_plugins
 
     discover_and_register_plugins(PluginTypes.CONFIG_OBJECT)
-    import nat_components
+    from support import nat_components
 
     return nat_components
 

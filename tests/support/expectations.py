@@ -1,4 +1,5 @@
-"""What the fixture agents must produce, computed from their tracing-free logic."""
+"""What the fixture agents must produce, computed from their tracing-free logic, and the checks of
+what ``fluxloop parse`` / ``fluxloop evaluate`` make of their experiments."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fluxloop_cli"
+from support.cli_projects import FIXTURES, FLUXLOOP, Experiment, clean_env, run_command
+from support.fluxloop_stub_llm import StubLLM
 
 
 def _load(name: str, path: Path) -> Any:
@@ -67,3 +69,44 @@ def assert_tree(observations: list[dict[str, Any]], root_name: str) -> dict[str,
             "observation ids carry the trace id's high 64 bits"
         )
     return roots[0]
+
+
+def assert_timelines(records: list[dict], experiment: Experiment) -> None:
+    """``fluxloop parse``'s timelines of the support project: our observations, in order."""
+    assert len(records) == 2
+    for record in records:
+        timeline = record["timeline"]
+        kinds = [(step["type"], step["name"]) for step in timeline]
+        assert kinds[0] == ("agent", "support_agent")
+        order = [
+            kinds.index(step)
+            for step in (("retrieval", "search"), ("tool", "weather"), ("generation", "draft"))
+        ]
+        assert order == sorted(order), f"timeline out of order: {kinds}"
+        assert all(step["duration_ms"] is not None and step["duration_ms"] >= 0 for step in timeline)
+        assert record["metrics"]["observation_count"] == len(timeline)
+        assert record["final_output"] == support_logic.expected_output(record["input"])
+        markdown = (
+            experiment.directory / "per_trace_analysis" / f"{record['iteration']:02d}_{record['trace_id']}.md"
+        )
+        assert "[retrieval] search" in markdown.read_text()
+
+
+def evaluate(experiment: Experiment, stub: StubLLM) -> Path:
+    """The real ``fluxloop evaluate experiment`` of the support project, judged by ``stub``."""
+    stub.clear()
+    env = clean_env(OPENAI_BASE_URL=stub.base_url)
+    run_command(
+        [str(FLUXLOOP), "evaluate", "experiment", str(experiment.directory), "--llm-api-key", "stub-key"],
+        cwd=experiment.project,
+        env=env,
+    )
+    report = experiment.directory / "evaluation_report" / "report.html"
+    assert report.is_file() and report.stat().st_size > 10_000
+    per_trace = stub.of_kind("per_trace")
+    assert len(per_trace) == 2 and len(stub.of_kind("overall")) == 1
+    assert {request["model"] for request in stub.requests} == {"gpt-4o"}
+    assert all(request["authorization"] == "Bearer stub-key" for request in stub.requests)
+    judged = " ".join(request["messages"][1]["content"] for request in per_trace)
+    assert "support_agent" in judged and "retrieval" in judged, "the judge saw our timeline"
+    return report

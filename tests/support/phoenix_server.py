@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from otlp_servers import free_port
+from support.otlp_servers import free_port
+from support.paths import REPOSITORY
 
 PHOENIX_VERSION = "20.26.1"
-REPOSITORY = Path(__file__).resolve().parents[2]
 LAUNCHER = Path(__file__).with_name("phoenix_launcher.py")
 INSTALL_TIMEOUT = 600
 START_TIMEOUT = 120

@@ -1,7 +1,7 @@
 """A realistic application, as a new user writes it: LangChain 1.x ``create_agent`` with the real
 ``ChatOpenAI`` client, tools doing HTTP, a vector-store retriever on ``OpenAIEmbeddings``, inside a
 LangGraph graph with a checkpointer and thread ids; everything against the loopback
-OpenAI-compatible server of :mod:`openai_server`.
+OpenAI-compatible server of :mod:`support.openai_server`.
 """
 
 from __future__ import annotations

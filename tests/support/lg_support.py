@@ -1,5 +1,5 @@
-"""Helpers of the LangGraph / LangChain 1.x agent tests (a module of its own: ``conftest`` is
-ambiguous between test folders)."""
+"""Helpers of the LangGraph / LangChain 1.x agent tests: running a graph each way, its span tree
+(span lookups: :mod:`support.spans`)."""
 
 from __future__ import annotations
 
@@ -28,17 +28,7 @@ def run(runnable: Any, inputs: Any, config: Any = None, mode: str = "invoke") ->
     return chunks[-1] if chunks else None
 
 
-def parent_of(spans: list[Any], span: Any) -> Any:
-    if span.parent is None:
-        return None
-    return next((s for s in spans if s.context.span_id == span.parent.span_id), None)
-
-
-def named(spans: list[Any], name: str) -> list[Any]:
-    return [s for s in spans if s.name == name]
-
-
 def kinds(spans: list[Any]) -> list[str]:
-    from lc_fakes import span_tree
+    from support.lc_fakes import span_tree
 
     return span_tree(spans, lambda s: f"{s.name} [{s.attributes.get(A.FLUXLOOP_OBSERVATION_TYPE)}]")

@@ -1,6 +1,6 @@
 """Fixtures running the ``fluxloop-otel`` command as an unprivileged user, in a directory that user can reach.
 
-Imported by the conftest.py of tests/cli and tests/runner (``from cli_runner import cli, world``).
+Imported by the conftest.py of tests/cli and tests/runner (``from support.cli_runner import cli, world``).
 """
 
 from __future__ import annotations

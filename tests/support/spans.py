@@ -1,4 +1,4 @@
-"""Looking spans up in the LangChain tests (a module, not the conftest: conftest names collide across folders)."""
+"""Looking exported spans up: a span's parent, the spans of a name (every instrumentation's tests)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fluxloop_cli"
+from support.paths import FIXTURES as TESTS_FIXTURES
+
+FIXTURES = TESTS_FIXTURES / "fluxloop_cli"
 BIN = Path(sys.executable).parent
 FLUXLOOP = BIN / "fluxloop"
 FLUXLOOP_OTEL = BIN / "fluxloop-otel"
@@ -115,3 +118,22 @@ def fluxloop_otel_run(project: Path, *args: str) -> Experiment:
     before = _experiments(project)
     result = run_command([str(FLUXLOOP_OTEL), "run", "--no-progress", *args], cwd=project)
     return _new_experiment(project, before, result.stdout + result.stderr)
+
+
+def build_support_project(root: Path, experiment_name: str) -> Path:
+    """``fluxloop init project`` + the support agent (fluxloop-otel + LangChain), its inputs and
+    personas; ``configs/simulation.yaml`` runs ``support_agent:run`` as ``experiment_name``."""
+    project = init_project(root, "support")
+    source = FIXTURES / "support_project"
+    for name in ("support_agent.py", "support_logic.py"):
+        shutil.copy(source / name, project / name)
+    shutil.copytree(source / "inputs", project / "inputs")
+    shutil.copy(source / "configs" / "input.yaml", project / "configs" / "input.yaml")
+    point_simulation_at(project, "support_agent:run", experiment_name)
+    return project
+
+
+def parse(experiment: Experiment) -> list[dict[str, Any]]:
+    """The real ``fluxloop parse experiment``: its per-trace timelines."""
+    run_command([str(FLUXLOOP), "parse", "experiment", str(experiment.directory)], cwd=experiment.project)
+    return read_jsonl(experiment.directory / "per_trace_analysis" / "per_trace.jsonl")

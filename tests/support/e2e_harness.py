@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,12 +15,10 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "export"))  # the loopback OTLP receivers
+import fluxloop_otel as fl
 
-from openai_server import OpenAICompatibleServer  # noqa: E402
-from otlp_servers import OtlpHttpSink  # noqa: E402
-
-import fluxloop_otel as fl  # noqa: E402
+from support.openai_server import OpenAICompatibleServer
+from support.otlp_servers import OtlpHttpSink
 
 #: What a user pastes into a question (openai-v2 copies message content into its spans).
 PASTED_KEY = "sk-proj-PASTEDpastedPASTED0123456789"
@@ -102,7 +99,7 @@ def instrumented(tmp: Path) -> Iterator[Setup]:
 
 
 def run_app(tmp: Path, mode: str) -> Iterator[AppRun]:
-    from realistic_app import ask, build_app
+    from support.realistic_app import ask, build_app
 
     with instrumented(tmp) as setup:
         app = build_app(setup.server.url, streaming=mode == "stream")

@@ -16,13 +16,6 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-LANGCHAIN_TESTS = REPOSITORY / "tests" / "langchain"
-
-# Reused from the LangChain suite: its fake models (tests/langchain/lc_fakes.py).
-if str(LANGCHAIN_TESTS) not in sys.path:
-    sys.path.append(str(LANGCHAIN_TESTS))
-
 
 class TornLine(AssertionError):
     """A line of a JSONL file that does not parse."""
