@@ -48,6 +48,7 @@ def counting_graph(steps: int = 3) -> Any:
     return graph.compile()
 
 
+@pytest.mark.ends_streams  # it checks the end reason itself
 def test_abandoned_sync_streams_end_every_span(tracing: Any) -> None:
     for _ in prompt_chain().stream({"question": "Capital?"}):
         break
@@ -64,7 +65,7 @@ def test_abandoned_sync_streams_end_every_span(tracing: Any) -> None:
     assert {s.name for s in spans} >= {"step0", "chat GenericFakeChatModel"}
 
 
-@pytest.mark.abandons
+@pytest.mark.ends_streams
 def test_abandoned_async_streams_end_every_span(tracing: Any) -> None:
     async def main() -> None:
         async for _ in counting_graph().astream({"messages": [("user", "go")]}):
@@ -149,6 +150,7 @@ def test_ten_thousand_runs_leave_the_map_empty(tracing: Any) -> None:
     assert len(tracing.spans()) == 10_000
 
 
+@pytest.mark.ends_streams  # it checks the end reason itself
 def test_runs_that_never_end_are_bounded(tracing: Any) -> None:
     # its own map: what LangChain would do to one that is never told the end
     unfinished = FluxLoopCallbackHandler(handler().telemetry)

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "langgraph_agent"
+from support.paths import EXAMPLES
+
+EXAMPLE = EXAMPLES / "langgraph_agent"
 BIN = Path(sys.executable).parent
 
 
