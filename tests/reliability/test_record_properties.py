@@ -4,7 +4,7 @@ environment and ``configure()``, ``.env`` files, and secret masking.
 
 (Already fuzzed: the serializer — tests/serialization/test_serializer.py; ids — tests/semconv/test_ids.py;
 ``convert`` input — tests/export/test_convert_errors.py; runner targets, inputs and config —
-tests/fluxloop_cli/test_runner_targets.py, test_runner_parsers.py.)
+tests/runner/test_runner_targets.py, test_runner_parsers.py.)
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 import fluxloop_otel as fl
 from fluxloop_otel.core import recording
 
+#: configure() may set variables (a .env file): os.environ is restored after each test.
+pytestmark = pytest.mark.usefixtures("restore_environment")
+
 
 def _records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]

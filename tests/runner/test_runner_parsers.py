@@ -18,6 +18,8 @@ from fluxloop_otel.runner.inputs import load_inputs, parse_inputs
 from fluxloop_otel.runner.invoke import CallPlan, RunContext
 from fluxloop_otel.runner.yamlfile import parse_yaml
 
+from support.paths import FIXTURES
+
 # -- inputs ------------------------------------------------------------------------------------------------
 
 
@@ -187,7 +189,7 @@ def test_configs_directory_merges_sections(tmp_path: Path) -> None:
 
 
 def test_the_fluxloop_scaffold_is_accepted() -> None:
-    sample = Path(__file__).resolve().parent.parent / "fixtures" / "fluxloop_cli" / "sdk_sample"
+    sample = FIXTURES / "fluxloop_cli" / "sdk_sample"
     config = load_config(sample / "configs" / "simulation.yaml")
     assert (config.name, config.target_text, config.guards.max_duration) == (
         "proj_experiment",

@@ -9,10 +9,11 @@ import pytest
 
 from support.cli_projects import fluxloop_otel_run, fluxloop_run
 from support.expectations import by_trace
+from support.paths import EXAMPLES
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fluxloop_project"
+EXAMPLE = EXAMPLES / "fluxloop_project"
 
 
 def test_example_runs_both_routes(tmp_path: Path) -> None:
