@@ -6,14 +6,15 @@ import contextlib
 import json
 import uuid
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import fluxloop_otel as fl
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "fluxloop_sample"
+from support.paths import FIXTURES as TESTS_FIXTURES
+
+FIXTURES = TESTS_FIXTURES / "fluxloop_sample"
 
 
 def _load(name: str) -> list[dict[str, Any]]:
