@@ -91,7 +91,7 @@ def rotel_binary() -> Path:
     if ROTEL.exists():
         return ROTEL
     try:  # the export tests' downloader (pip download --no-deps rotel)
-        from conftest import rotel_binary as download  # type: ignore[import-not-found]
+        from support.rotel import rotel_binary as download  # type: ignore[import-not-found]
 
         return Path(download())
     except BaseException as exc:  # pytest.skip raises a BaseException

@@ -1,6 +1,6 @@
-"""The real FluxLoop CLI reading what fluxloop_otel.export.fluxloop wrote: the shared projects and
-CLI runs are session fixtures in support/fluxloop_cli_fixtures.py; ``os.environ`` is restored after
-each test."""
+"""Tests of fluxloop_otel.export.fluxloop (the JSONL files), several read back by the real FluxLoop CLI:
+the shared projects and CLI runs are session fixtures in support/fluxloop_cli_fixtures.py;
+``os.environ`` is restored after each test."""
 
 from __future__ import annotations
 
