@@ -1,4 +1,4 @@
-"""Fixtures for the end-to-end tests (the harness is in ``e2e_harness``)."""
+"""Fixtures for the end-to-end tests (the harness is in ``support.e2e_harness``)."""
 
 from __future__ import annotations
 
