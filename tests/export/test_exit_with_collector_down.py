@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from support.export_apps import TINY_APP, clean_environment
+from support.environment import clean_environment
+from support.export_apps import TINY_APP
 from support.otlp_servers import refused_port
 
 pytestmark = pytest.mark.e2e

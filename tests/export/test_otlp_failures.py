@@ -17,7 +17,8 @@ from opentelemetry.sdk.trace import TracerProvider
 import fluxloop_otel as fl
 from fluxloop_otel.export.guard import GuardedExporter
 
-from support.export_apps import TINY_APP, clean_environment
+from support.environment import clean_environment
+from support.export_apps import TINY_APP
 from support.otlp_servers import OtlpHttpSink, SilentServer, refused_port
 
 RUNS = 60

@@ -16,6 +16,8 @@ from typing import Iterator
 
 import pytest
 
+from support.environment import clean_environment
+
 NOBODY = 65534
 
 
@@ -60,9 +62,8 @@ def cli(world: Path):  # noqa: ANN201
     prefix = _unprivileged_prefix()
 
     def run(*args: str, stdin: str | None = None, cwd: Path | None = None, timeout: float = 60) -> CliRun:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "FLUXLOOP_"))}
+        env = clean_environment(PYTHONDONTWRITEBYTECODE="1", HOME=str(world))
         env.pop("COLUMNS", None)
-        env.update(PYTHONDONTWRITEBYTECODE="1", HOME=str(world))
         done = subprocess.run(
             [*prefix, sys.executable, "-m", "fluxloop_otel.cli.main", *args],
             cwd=cwd or world,

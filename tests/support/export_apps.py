@@ -4,7 +4,6 @@ and ``tiny_app.py``; what a run produced is read back from its FluxLoop director
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from support.environment import clean_environment
 from support.paths import TESTS
 
 AGENT_APP = TESTS / "export" / "agent_app.py"
@@ -30,13 +30,6 @@ class AppRun:
     def records(self, name: str) -> list[dict[str, Any]]:
         path = self.directory / name
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
-
-
-def clean_environment(**overrides: str) -> dict[str, str]:
-    """This process's environment without OTEL_/FLUXLOOP_ variables, plus ``overrides``."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("OTEL_", "FLUXLOOP_"))}
-    environment.update(overrides)
-    return environment
 
 
 def run_app(directory: Path, command: list[str] | None = None, timeout: float = 90, flushed: bool | None = True, **environment: str) -> AppRun:

@@ -4,7 +4,6 @@ and running Python snippets in subprocesses."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -15,6 +14,8 @@ from typing import Any, Iterable, Sequence
 from opentelemetry.sdk.trace import ReadableSpan
 
 from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid
+
+from support.environment import clean_environment as python_env
 
 
 class TornLine(AssertionError):
@@ -93,13 +94,6 @@ def check_records_match_spans(
     assert all(count == 1 for count in trace_ids.values()), "a trace line was written twice"
     assert set(trace_ids) == {trace_uuid(s.context.trace_id) for s in spans if s.parent is None}
     assert len(traces) == roots
-
-
-def python_env(**overrides: str) -> dict[str, str]:
-    """This process's environment without FLUXLOOP_/OTEL_ variables, plus ``overrides``."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("FLUXLOOP_", "OTEL_"))}
-    environment.update(overrides)
-    return environment
 
 
 def run_python(
