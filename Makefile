@@ -36,7 +36,7 @@ test: lint
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"
 
-## test-frameworks: the NVIDIA NeMo Agent Toolkit and AGNT5 tests only (tests/instrumentation)
+## test-frameworks: the NVIDIA NeMo Agent Toolkit and AGNT5 tests only (tests/instrumentation/nat and agnt5)
 test-frameworks: $(STAMP)
 	$(PY) -m pytest -m "nat or agnt5"
 

@@ -34,7 +34,7 @@ from typing import Callable
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(REPOSITORY / "tests" / "export"))  # the loopback sink and the Phoenix launcher
+sys.path.insert(0, str(REPOSITORY / "tests"))  # support: the loopback sink and the Phoenix launcher
 from _harness import Cost, interleaved, per_call, print_table  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 
@@ -81,7 +81,7 @@ class SinkProcess:
     """The loopback OTLP/HTTP sink of the tests, in its own process (it must not share our GIL)."""
 
     def __init__(self) -> None:
-        script = REPOSITORY / "tests" / "export" / "otlp_servers.py"
+        script = REPOSITORY / "tests" / "support" / "otlp_servers.py"
         self.process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
         port = int(self.process.stdout.readline())  # type: ignore[union-attr]
         self.endpoint = f"http://127.0.0.1:{port}"
@@ -333,7 +333,7 @@ def main() -> None:
         finally:
             sink.close()
         if not args.no_phoenix:
-            from phoenix_server import install, start
+            from support.phoenix_server import install, start
 
             # Phoenix answers 503 once 20,000 spans wait for its database: let it queue them all
             phoenix = start(install(), Path(tempfile.mkdtemp(prefix="bench-phoenix-")), PHOENIX_MAX_SPANS_QUEUE_SIZE="2000000")

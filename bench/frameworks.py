@@ -40,8 +40,7 @@ from typing import Any, Awaitable, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(ROOT / "tests" / "instrumentation" / "nat"))
-sys.path.insert(0, str(ROOT / "tests" / "instrumentation" / "agnt5"))
+sys.path.insert(0, str(ROOT / "tests"))  # support: the NAT and AGNT5 test components
 from _harness import Cost, interleaved, null_processor, print_table  # noqa: E402
 
 UNINSTRUMENTED = "uninstrumented"
@@ -123,7 +122,7 @@ def nat_workloads(loop: asyncio.AbstractEventLoop) -> dict[str, Callable[[], Awa
     from nat.runtime.loader import PluginTypes, discover_and_register_plugins
 
     discover_and_register_plugins(PluginTypes.CONFIG_OBJECT)
-    import nat_components
+    from support import nat_components
 
     tool = LambdaFunction.from_info(
         config=EmptyFunctionConfig(),
@@ -146,8 +145,9 @@ def nat_workloads(loop: asyncio.AbstractEventLoop) -> dict[str, Callable[[], Awa
 
 
 def agnt5_workloads() -> dict[str, Callable[[], Awaitable[Any]]]:
-    import agnt5_components
     from agnt5 import Agent, Context, FunctionContext, WorkflowContext, function, tool, workflow
+
+    from support import agnt5_components
 
     @tool
     def weather(ctx: Context, city: str) -> str:

@@ -41,7 +41,7 @@ from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent
-sys.path.insert(0, str(REPOSITORY / "tests" / "export"))  # the loopback sink and the Phoenix launcher
+sys.path.insert(0, str(REPOSITORY / "tests"))  # support: the loopback sink and the Phoenix launcher
 
 import fluxloop_otel as fl  # noqa: E402
 from fluxloop_otel.config import setup  # noqa: E402
@@ -91,7 +91,7 @@ def rotel_binary() -> Path:
     if ROTEL.exists():
         return ROTEL
     try:  # the export tests' downloader (pip download --no-deps rotel)
-        from conftest import rotel_binary as download  # type: ignore[import-not-found]
+        from support.rotel import rotel_binary as download  # type: ignore[import-not-found]
 
         return Path(download())
     except BaseException as exc:  # pytest.skip raises a BaseException
@@ -123,7 +123,7 @@ def start_rotel(protocol: str, workdir: Path) -> Backend:
 
 
 def start_phoenix(protocol: str, workdir: Path) -> Backend:
-    from phoenix_server import install, start  # type: ignore[import-not-found]
+    from support.phoenix_server import install, start  # type: ignore[import-not-found]
 
     phoenix = start(install(), workdir, PHOENIX_MAX_SPANS_QUEUE_SIZE="2000000")
     endpoint = phoenix.grpc_endpoint if protocol == "grpc" else phoenix.http_traces_endpoint
@@ -131,7 +131,7 @@ def start_phoenix(protocol: str, workdir: Path) -> Backend:
 
 
 def start_sink(protocol: str, workdir: Path) -> Backend:
-    from otlp_servers import OtlpGrpcSink, OtlpHttpSink  # type: ignore[import-not-found]
+    from support.otlp_servers import OtlpGrpcSink, OtlpHttpSink  # type: ignore[import-not-found]
 
     sink = OtlpGrpcSink() if protocol == "grpc" else OtlpHttpSink()
     return Backend("Python loopback OTLP sink", sink.endpoint, sink.close, lambda: len(sink.spans()))

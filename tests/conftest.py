@@ -16,6 +16,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import fluxloop_otel
 from fluxloop_otel.config.options import reset_warnings
 
+#: Fixtures several folders use (support/fixtures.py) and the shared FluxLoop CLI sessions.
+pytest_plugins = ("support.fixtures", "support.fluxloop_cli_fixtures")
+
 _ENV_PREFIXES = ("FLUXLOOP_", "OTEL_")
 
 

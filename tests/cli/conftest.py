@@ -1,3 +1,3 @@
 """Fixtures: ``cli`` runs the command as an unprivileged user in ``world``."""
 
-from cli_runner import cli, world  # noqa: F401
+from support.cli_runner import cli, world  # noqa: F401

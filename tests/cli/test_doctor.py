@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,11 +11,7 @@ import pytest
 
 from fluxloop_otel.cli.main import main
 
-
-def _refused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from support.otlp_servers import refused_port
 
 
 @pytest.fixture
@@ -73,7 +68,7 @@ def test_settings_sources_files_and_instrumentations(
 def test_invalid_values_and_an_endpoint_that_is_down_are_problems(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    port = _refused_port()
+    port = refused_port()
     monkeypatch.setenv("FLUXLOOP_OFFLINE_DIR", str(tmp_path))
     monkeypatch.setenv("FLUXLOOP_BATCH_SIZE", "many")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")

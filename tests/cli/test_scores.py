@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from pathlib import Path
 
@@ -14,11 +13,10 @@ from fluxloop_otel.cli.scores import OVERALL_NAME, Verdict, collect, report_verd
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.ids import workflow_root_span_id
 
-TESTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TESTS / "export"))
-from otlp_servers import OtlpHttpSink  # noqa: E402
+from support.otlp_servers import OtlpHttpSink
+from support.paths import FIXTURES
 
-RULES = TESTS / "fixtures" / "fluxloop_evaluation" / "rules_per_trace.jsonl"
+RULES = FIXTURES / "fluxloop_evaluation" / "rules_per_trace.jsonl"
 TRACE_A = "0bbaabca-209f-4d48-84e9-c206ddf7de53"
 TRACE_B = "113afa2f-b31a-4771-9d9b-ba922488041d"
 

@@ -1,11 +1,12 @@
-"""Fixtures for the end-to-end tests (the harness is in ``e2e_harness``)."""
+"""Fixtures for the end-to-end tests (the harness is in ``support.e2e_harness``)."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
 import pytest
-from e2e_harness import AppRun, run_app
+
+from support.e2e_harness import AppRun, run_app
 
 
 @pytest.fixture(scope="module", params=["invoke", "stream"])

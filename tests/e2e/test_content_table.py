@@ -18,14 +18,15 @@ from typing import Any, Iterator
 
 import pytest
 from langchain_openai import ChatOpenAI
-from openai_server import OpenAICompatibleServer
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from otlp_servers import OtlpHttpSink
 
 import fluxloop_otel as fl
 from fluxloop_otel.telemetry.events import OPERATION_DETAILS
+
+from support.openai_server import OpenAICompatibleServer
+from support.otlp_servers import OtlpHttpSink
 
 pytestmark = pytest.mark.e2e
 

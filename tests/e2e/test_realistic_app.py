@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_harness import PASTED_KEY, QUESTIONS, THREAD, AppRun
-from openai_server import MODEL
 
 from fluxloop_otel.cli.show import billed_tokens
 from fluxloop_otel.export.fluxloop.records import DUPLICATE_USAGE
 from fluxloop_otel.semconv import attributes as A
+
+from support.e2e_harness import PASTED_KEY, QUESTIONS, THREAD, AppRun
+from support.openai_server import MODEL
 
 pytestmark = pytest.mark.e2e
 
@@ -149,7 +150,7 @@ def test_retrieved_documents_keep_their_metadata(app_run: AppRun) -> None:
     assert len(retrievals) == 1
     documents = retrievals[0]["output"]
     assert documents and all(set(d) >= {"id", "content", "metadata"} for d in documents)
-    from realistic_app import DOCUMENTS
+    from support.realistic_app import DOCUMENTS
 
     stored = {doc.id: doc for doc in DOCUMENTS}
     for document in documents:

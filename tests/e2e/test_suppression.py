@@ -8,15 +8,16 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_harness import THREAD, instrumented
 
 import fluxloop_otel as fl
+
+from support.e2e_harness import THREAD, instrumented
 
 pytestmark = pytest.mark.e2e
 
 
 def test_suppress_tracing_around_the_whole_app(tmp_path: Path) -> None:
-    from realistic_app import ask, build_app
+    from support.realistic_app import ask, build_app
 
     with instrumented(tmp_path) as setup:
         with fl.suppress_tracing():

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from otlp_servers import OtlpHttpSink
-
 import fluxloop_otel as fl
+
+from support.otlp_servers import OtlpHttpSink
 
 CLIENT, INTERNAL = 3, 1  # OTLP Span.SpanKind
 STATUS_ERROR = 2

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import clean_environment
-from otlp_servers import refused_port
 
-TINY_APP = Path(__file__).with_name("tiny_app.py")
+from support.environment import clean_environment
+from support.export_apps import TINY_APP
+from support.otlp_servers import refused_port
 
 pytestmark = pytest.mark.e2e
 

@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TINY_APP, run_app
 from opentelemetry.sdk.trace import TracerProvider
-from otlp_servers import OtlpGrpcSink, OtlpHttpSink, refused_port
 
 import fluxloop_otel as fl
 from fluxloop_otel.export.otlp import http_traces_url
+
+from support.export_apps import TINY_APP, run_app
+from support.otlp_servers import OtlpGrpcSink, OtlpHttpSink, refused_port
 
 TINY = [sys.executable, str(TINY_APP)]
 

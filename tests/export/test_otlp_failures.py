@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from conftest import TINY_APP, clean_environment
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
-from otlp_servers import OtlpHttpSink, SilentServer, refused_port
 
 import fluxloop_otel as fl
 from fluxloop_otel.export.guard import GuardedExporter
+
+from support.environment import clean_environment
+from support.export_apps import TINY_APP
+from support.otlp_servers import OtlpHttpSink, SilentServer, refused_port
 
 RUNS = 60
 

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AppRun, Rotel, run_app
-from phoenix_server import Phoenix
 
 from fluxloop_otel.semconv.attributes import FLUXLOOP_CONTENT_WITHHELD, is_content_attribute
+
+from support.export_apps import AGENT_APP, AppRun, run_app
+from support.phoenix_server import Phoenix
+from support.rotel import Rotel
 
 pytestmark = pytest.mark.e2e
 
@@ -142,7 +144,7 @@ def test_zero_code_opentelemetry_instrument(phoenix: Phoenix, tmp_path: Path) ->
     instrument = Path(sys.executable).with_name("opentelemetry-instrument")
     run = run_app(
         tmp_path / "traces",
-        command=[str(instrument), sys.executable, str(Path(__file__).with_name("agent_app.py"))],
+        command=[str(instrument), sys.executable, str(AGENT_APP)],
         AGENT_APP_ZERO_CODE="1",
         OTEL_EXPORTER_OTLP_ENDPOINT=phoenix.base_url,
         OTEL_SERVICE_NAME="zero-code-agent",

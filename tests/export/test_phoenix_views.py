@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_app
-from phoenix_server import Phoenix
+
+from support.export_apps import run_app
+from support.phoenix_server import Phoenix
 
 HERE = Path(__file__).resolve().parent
 pytestmark = pytest.mark.e2e

@@ -4,30 +4,25 @@ sends the verdicts; each appears in Phoenix inside the trace it judged (same tra
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from phoenix_server import Phoenix
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "fluxloop_cli"))
-from cli_projects import (  # noqa: E402
-    FIXTURES,
+from support.cli_projects import (
     FLUXLOOP,
     FLUXLOOP_OTEL,
     _experiments,
     _new_experiment,
+    build_support_project,
     clean_env,
-    init_project,
-    point_simulation_at,
     read_jsonl,
     run_command,
 )
-from fluxloop_stub_llm import StubLLM  # noqa: E402
+from support.fluxloop_stub_llm import StubLLM
+from support.phoenix_server import Phoenix
 
 pytestmark = pytest.mark.e2e
 
@@ -63,13 +58,7 @@ run_evaluation(exp_dir, load_evaluation_config(Path(sys.argv[2])), EvaluationOpt
 
 
 def test_fluxloop_verdicts_reach_phoenix_on_their_traces(phoenix: Phoenix, tmp_path: Path) -> None:
-    project = init_project(tmp_path, "support")
-    source = FIXTURES / "support_project"
-    for name in ("support_agent.py", "support_logic.py"):
-        shutil.copy(source / name, project / name)
-    shutil.copytree(source / "inputs", project / "inputs")
-    shutil.copy(source / "configs" / "input.yaml", project / "configs" / "input.yaml")
-    point_simulation_at(project, "support_agent:run", "scores_experiment")
+    project = build_support_project(tmp_path, "scores_experiment")
     to_phoenix = {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": phoenix.http_traces_endpoint, "OTEL_RESOURCE_ATTRIBUTES": f"openinference.project.name={PROJECT}"}
 
     # 1. the real FluxLoop runner; the agent (fluxloop-otel) exports to Phoenix as well as to the JSONL files

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_helpers import jsonl_processor, parse_strict, python_env, run_python
 
 import fluxloop_otel as fl
+
+from support.reliability_helpers import jsonl_processor, parse_strict, python_env, run_python
 
 APP = Path(__file__).with_name("disk_fault_app.py")
 

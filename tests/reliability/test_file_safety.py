@@ -4,7 +4,7 @@ to change it) whatever the umask: the FluxLoop JSONL files, the experiment direc
 leave the project, neither by ``..`` nor through a symbolic link.
 
 (Covered elsewhere: JSONL files 0600 — tests/export/test_processor_faults.py::test_files_created_private_by_default;
-``..`` in output paths — tests/fluxloop_cli/test_runner_execution.py::test_output_paths_escaping_the_root_are_refused,
+``..`` in output paths — tests/runner/test_runner_execution.py::test_output_paths_escaping_the_root_are_refused,
 ::test_absolute_output_is_allowed_on_the_command_line_only.)
 """
 
@@ -17,9 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from reliability_helpers import python_env
 
 from fluxloop_otel.runner import ConfigError, Options, build_config
+
+from support.reliability_helpers import python_env
 
 CLI = Path(sys.executable).with_name("fluxloop-otel")
 AGENT = """

@@ -13,7 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from reliability_helpers import parse_strict, run_python
+
+from support.reliability_helpers import parse_strict, run_python
 
 APP = Path(__file__).with_name("fork_app.py")
 

@@ -16,10 +16,11 @@ import re
 from typing import Any
 
 import pytest
-from reliability_helpers import check_records_match_spans, jsonl_processor, parse_strict
 
 import fluxloop_otel as fl
 from fluxloop_otel.semconv import attributes as A
+
+from support.reliability_helpers import check_records_match_spans, jsonl_processor, parse_strict
 
 TASKS = 10_000
 
@@ -143,7 +144,8 @@ def langgraph_agent() -> Any:
     from langchain_core.tools import tool
     from langgraph.graph import END, START, MessagesState, StateGraph
     from langgraph.prebuilt import ToolNode, tools_condition
-    from lc_fakes import ToolCallingModel
+
+    from support.lc_fakes import ToolCallingModel
 
     @fl.tool()
     def lookup_table(city: str) -> str:  # a fluxloop-otel decorator called from inside a LangChain tool

@@ -17,10 +17,11 @@ from typing import Any, Iterator
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
-from otlp_fault_servers import GrpcFaultServer, HttpFaultServer
-from reliability_helpers import parse_strict
 
 import fluxloop_otel as fl
+
+from support.otlp_fault_servers import GrpcFaultServer, HttpFaultServer
+from support.reliability_helpers import parse_strict
 
 pytestmark = pytest.mark.e2e
 RUNS = 60

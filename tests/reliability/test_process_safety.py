@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_helpers import parse_strict, python_env, read_lines
+
+from support.reliability_helpers import parse_strict, python_env, read_lines
 
 WORKER = Path(__file__).with_name("jsonl_worker.py")
 RAW_WORKER = Path(__file__).with_name("raw_writer_worker.py")

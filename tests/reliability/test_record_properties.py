@@ -3,8 +3,8 @@ by the JSONL processor and ``convert``), JSONL line encoding, option values from
 environment and ``configure()``, ``.env`` files, and secret masking.
 
 (Already fuzzed: the serializer — tests/serialization/test_serializer.py; ids — tests/semconv/test_ids.py;
-``convert`` input — tests/export/test_convert_errors.py; runner targets, inputs and config —
-tests/fluxloop_cli/test_runner_targets.py, test_runner_parsers.py.)
+``convert`` input — tests/convert/test_convert_errors.py; runner targets, inputs and config —
+tests/runner/test_runner_targets.py, test_runner_parsers.py.)
 """
 
 from __future__ import annotations

@@ -18,9 +18,10 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from otlp_fault_servers import HttpFaultServer
 
 import fluxloop_otel as fl
+
+from support.otlp_fault_servers import HttpFaultServer
 
 pytestmark = pytest.mark.e2e
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import fluxloop_otel as fl
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
-from otlp_servers import OtlpHttpSink  # noqa: E402
+from support.otlp_servers import OtlpHttpSink
 
 
 def test_metrics_go_where_the_traces_go(tmp_path: Path) -> None:

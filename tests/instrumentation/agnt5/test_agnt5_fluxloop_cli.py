@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-# tests/fluxloop_cli, not tests/instrumentation: its langchain package would shadow the real one
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fluxloop_cli"))
-from framework_projects import observations, parse, run_example  # noqa: E402
+from support.cli_projects import parse
+from support.framework_projects import observations, run_example
 
 pytestmark = pytest.mark.e2e
 
@@ -47,12 +45,12 @@ def test_agnt5_agent_under_opentelemetry_instrument(tmp_path: Path) -> None:
     """Zero code: ``opentelemetry-instrument python agent.py`` (entry point ``fluxloop_agnt5``)."""
     import json
 
-    from cli_projects import BIN, clean_env, run_command
-    from framework_projects import ROOT
+    from support.cli_projects import BIN, clean_env, run_command
+    from support.paths import EXAMPLES
 
     traces = tmp_path / "traces"
     result = run_command(
-        [str(BIN / "opentelemetry-instrument"), str(BIN / "python"), str(ROOT / "examples" / "agnt5_agent" / "agent.py")],
+        [str(BIN / "opentelemetry-instrument"), str(BIN / "python"), str(EXAMPLES / "agnt5_agent" / "agent.py")],
         cwd=tmp_path,
         env=clean_env(FLUXLOOP_OFFLINE_DIR=str(traces)),
     )

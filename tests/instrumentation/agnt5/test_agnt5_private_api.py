@@ -3,7 +3,7 @@ moves one fails here, not silently in users' traces)."""
 
 import inspect
 
-from agnt5_components import ScriptedModel
+from support.agnt5_components import ScriptedModel
 
 
 def test_patched_methods_and_their_signatures() -> None:

@@ -9,20 +9,16 @@ import threading
 from typing import Any
 
 import pytest
-from agnt5_components import MODEL, ScriptedModel
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
 from fluxloop_otel.semconv import attributes as A
 
+from support.agnt5_components import MODEL, ScriptedModel
+from support.spans import parent_of
+
 TYPE = A.FLUXLOOP_OBSERVATION_TYPE
 pytestmark = pytest.mark.usefixtures("registries")
-
-
-def parent_of(spans: list[ReadableSpan], span: ReadableSpan) -> ReadableSpan | None:
-    if span.parent is None:
-        return None
-    return next((s for s in spans if s.context.span_id == span.parent.span_id), None)
 
 
 def typed(spans: list[ReadableSpan], kind: str) -> list[ReadableSpan]:

@@ -1,12 +1,17 @@
-"""Fixtures for the LangGraph / LangChain 1.x agent tests (the instrumentor is on: ``configure()``
-switches it on). Every test also checks that no callback failed, in fluxloop-otel or as
-reported by LangChain's callback manager (``Error in ... callback``)."""
+"""Fixtures for the LangChain and LangGraph / LangChain 1.x tests (the instrumentor is on:
+``configure()`` switches it on): a user tracer on the test's provider, content capture off,
+internal runnables hidden (the loopback HTTP server and the httpx instrumentation are in
+support/fixtures.py).
+
+Every test also checks that no callback failed, in fluxloop-otel or as reported by LangChain's
+callback manager (``Error in ... callback``), that OpenTelemetry never logged a failed context
+detach, and that no stream span ended early (``fluxloop.stream.end_reason``) unless the test is
+marked ``ends_streams``.
+"""
 
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -15,10 +20,13 @@ import fluxloop_otel
 from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 from fluxloop_otel.semconv import attributes as A
 
-HERE = Path(__file__).resolve().parent
-for folder in (HERE, HERE.parents[1] / "langchain"):  # lg_fakes here, lc_fakes in tests/langchain
-    if str(folder) not in sys.path:
-        sys.path.append(str(folder))
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "ends_streams: the test ends streams early on purpose (spans may carry fluxloop.stream.end_reason)",
+    )
+
 
 @pytest.fixture(autouse=True)
 def _no_failed_callbacks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
@@ -30,11 +38,17 @@ def _no_failed_callbacks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 
 @pytest.fixture
-def tracing(tracing: Any) -> Iterator[Any]:  # noqa: F811 - the root fixture, plus checks
+def tracing(tracing: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811 - the root fixture, plus checks
     assert LangChainInstrumentor().is_instrumented_by_opentelemetry
     yield tracing
-    abandoned = [s.name for s in tracing.spans() if s.attributes.get(A.FLUXLOOP_STREAM_END_REASON)]
-    assert not abandoned
+    if request.node.get_closest_marker("ends_streams") is None:
+        ended = [(s.name, s.attributes[A.FLUXLOOP_STREAM_END_REASON]) for s in tracing.spans() if s.attributes.get(A.FLUXLOOP_STREAM_END_REASON)]
+        assert not ended
+
+
+@pytest.fixture
+def user_tracer(tracing: Any) -> Any:
+    return tracing.provider.get_tracer("user-code")
 
 
 @pytest.fixture
@@ -56,4 +70,3 @@ def hide_internal(tracing: Any) -> Iterator[Any]:
     finally:
         instrumentor.uninstrument()
         instrumentor.instrument(tracer_provider=tracing.provider)
-

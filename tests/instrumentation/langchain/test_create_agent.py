@@ -10,10 +10,12 @@ import pytest
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware
 from langchain_core.tools import tool
-from lg_fakes import ScriptedModel
-from lg_support import MODES, kinds, named, parent_of, run
 
 from fluxloop_otel.semconv import attributes as A
+
+from support.lg_fakes import ScriptedModel
+from support.lg_support import MODES, kinds, run
+from support.spans import named, parent_of
 
 
 @tool

@@ -10,11 +10,13 @@ import pytest
 from langchain.agents import create_agent
 from langchain_core.tools import StructuredTool, tool
 from langgraph.graph import END, START, StateGraph
-from lg_fakes import ScriptedModel
-from lg_support import MODES, kinds, named, parent_of, run
 from typing_extensions import TypedDict
 
 from fluxloop_otel.semconv import attributes as A
+
+from support.lg_fakes import ScriptedModel
+from support.lg_support import MODES, kinds, run
+from support.spans import named, parent_of
 
 
 class State(TypedDict):

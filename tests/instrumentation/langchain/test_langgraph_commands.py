@@ -14,12 +14,14 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import InjectedToolCallId, tool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import Command, Send
-from lg_fakes import ScriptedModel
-from lg_support import MODES, named, parent_of, run
 from opentelemetry.trace import StatusCode
 from typing_extensions import TypedDict
 
 from fluxloop_otel.semconv import attributes as A
+
+from support.lg_fakes import ScriptedModel
+from support.lg_support import MODES, run
+from support.spans import named, parent_of
 
 
 class State(TypedDict):

@@ -13,12 +13,14 @@ from langgraph.callbacks import GraphCallbackHandler
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
-from lg_support import MODES, named, run
 from opentelemetry.trace import StatusCode
 from typing_extensions import TypedDict
 
 from fluxloop_otel.instrumentation.langchain import LangChainInstrumentor
 from fluxloop_otel.semconv import attributes as A
+
+from support.lg_support import MODES, run
+from support.spans import named
 
 
 class State(TypedDict):

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from langgraph.graph import END, START, StateGraph
 from langgraph.pregel import Pregel
-from lg_support import MODES, run
 from typing_extensions import TypedDict
 
 from fluxloop_otel.semconv import attributes as A
+
+from support.lg_support import MODES, run
 
 
 class State(TypedDict):

@@ -1,6 +1,6 @@
 """NAT tests: NAT's import and plugin discovery take seconds, so they live here, under the ``nat`` marker.
 
-``nat_components`` registers the scripted LLM, the tools and a custom workflow once per session.
+``support.nat_components`` registers the scripted LLM, the tools and a custom workflow once per session.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def nat_registry() -> Any:
-    """NAT's plugins discovered and this folder's components registered (once per session)."""
+    """NAT's plugins discovered and the test components (support.nat_components) registered (once per session)."""
     from nat.runtime.loader import PluginTypes, discover_and_register_plugins
 
     discover_and_register_plugins(PluginTypes.CONFIG_OBJECT)
-    import nat_components
+    from support import nat_components
 
     return nat_components
 

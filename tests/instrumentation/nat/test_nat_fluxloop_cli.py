@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-# tests/fluxloop_cli, not tests/instrumentation: its langchain package would shadow the real one
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fluxloop_cli"))
-from framework_projects import observations, parse, run_example  # noqa: E402
+from support.cli_projects import parse
+from support.framework_projects import observations, run_example
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from nat_run import run
+from support.nat_run import run
 
 
 def test_patched_methods() -> None:

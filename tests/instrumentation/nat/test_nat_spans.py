@@ -7,19 +7,15 @@ import json
 from typing import Any
 
 import pytest
-from nat_run import build_and_run, run
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
 from fluxloop_otel.semconv import attributes as A
 
+from support.nat_run import build_and_run, run
+from support.spans import named, parent_of
+
 TYPE = A.FLUXLOOP_OBSERVATION_TYPE
-
-
-def parent_of(spans: list[ReadableSpan], span: ReadableSpan) -> ReadableSpan | None:
-    if span.parent is None:
-        return None
-    return next((s for s in spans if s.context.span_id == span.parent.span_id), None)
 
 
 def ancestors(spans: list[ReadableSpan], span: ReadableSpan) -> list[str]:
@@ -29,10 +25,6 @@ def ancestors(spans: list[ReadableSpan], span: ReadableSpan) -> list[str]:
         names.append(current.name)
         current = parent_of(spans, current)
     return names
-
-
-def named(spans: list[ReadableSpan], name: str) -> list[ReadableSpan]:
-    return [s for s in spans if s.name == name]
 
 
 def lambda_function(fn: Any, description: str, name: str) -> Any:
