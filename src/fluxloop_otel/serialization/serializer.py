@@ -69,11 +69,11 @@ class Serializer:
         self.errors = 0
 
     # -- public API -----------------------------------------------------------------------
-    def to_jsonable(self, value: Any, field: str = "value") -> Any:
+    def to_jsonable(self, value: Any, field: str = "value", _flat_tried: bool = False) -> Any:
         """A JSON-compatible copy of ``value`` (redacted, masked, capped). Never raises."""
         result: Any
         try:
-            result = self._flat_dict(value) if type(value) is dict else None
+            result = self._flat_dict(value) if type(value) is dict and not _flat_tried else None
             if result is None:
                 result = self._convert(value, 0, None)
         except RecursionError:
@@ -92,6 +92,7 @@ class Serializer:
             if flat is not None:
                 text = _json.dumps(flat)
                 return text if len(text) <= self.max_chars + MARKER_SLACK else self._encode_capped_text(text)
+            return self.encode(self.to_jsonable(value, field, _flat_tried=True))
         return self.encode(self.to_jsonable(value, field))
 
     def encode(self, jsonable: Any) -> str:
@@ -193,6 +194,9 @@ class Serializer:
             return value if math.isfinite(value) else str(value)
         if depth >= MAX_DEPTH:
             return "<max depth reached>"
+        converter = _converter_cache.get(cls)  # a registered type (LangChain messages...): no ABC test
+        if converter is not None:
+            return self._converted(value, converter, depth, seen)
         if cls is dict or cls is list or cls is tuple or isinstance(value, (Mapping, list, tuple, set, frozenset)):
             marker = id(value)
             if seen is None:
@@ -297,16 +301,20 @@ class Serializer:
             return self._string(f"{type(value).__name__}: {self._safe_exception_text(value)}")
         converter = converter_for(type(value))
         if converter is not None:
-            try:
-                converted = converter(value)
-            except Exception as exc:
-                self.errors += 1
-                return f"<unserializable {_type_label(value)}: {type(exc).__name__}>"
-            return self._convert(converted, depth + 1, seen)
+            return self._converted(value, converter, depth, seen)
         converted = self._via_hooks(value)
         if converted is not _MISSING:
             return self._convert(converted, depth + 1, seen)
         return self._repr(value)
+
+    def _converted(self, value: Any, converter: Callable[[Any], Any], depth: int, seen: set[int] | None) -> Any:
+        """``value`` through its registered converter, then converted itself."""
+        try:
+            converted = converter(value)
+        except Exception as exc:
+            self.errors += 1
+            return f"<unserializable {_type_label(value)}: {type(exc).__name__}>"
+        return self._convert(converted, depth + 1, seen)
 
     def _enum(self, value: enum.Enum, depth: int, seen: set[int] | None) -> Any:
         return self._convert(value.value, depth + 1, seen)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Callable
 
 #: Per class: ``MAPPING``, the field names of a pydantic model, or ``None`` (other classes).
 _fields_by_class: dict[type, frozenset[str] | object | None] = {}
@@ -42,3 +42,33 @@ def get(source: Any, key: str) -> Any:
         return getattr(source, key, None)
     except Exception:
         return None
+
+
+_own_dict_readable: dict[tuple[type, tuple[str, ...]], bool] = {}
+
+
+def getter(source: Any, keys: tuple[str, ...]) -> Callable[[str], Any]:
+    """A ``read(key)`` for several of ``keys`` of one ``source``, answering as :func:`get` does: the
+    mapping's own ``get``, or for a pydantic model whose instance dict holds those fields, that
+    dict's ``get`` (one lookup per key instead of a call)."""
+    cls = type(source)
+    if cls is dict:
+        return source.get  # type: ignore[no-any-return]
+    known = _own_dict_readable.get((cls, keys))
+    if known is None:
+        declared = _declared_fields(cls)
+        model_fields = getattr(cls, "model_fields", None)
+        known = declared is MAPPING or (
+            declared is not None
+            and isinstance(model_fields, Mapping)
+            and all(key in model_fields or key not in declared for key in keys)  # type: ignore[operator]
+        )
+        if len(_own_dict_readable) < 1024:
+            _own_dict_readable[(cls, keys)] = known
+    if known:
+        if _fields_by_class.get(cls) is MAPPING:
+            return source.get  # type: ignore[no-any-return]
+        values = getattr(source, "__dict__", None)
+        if type(values) is dict:
+            return values.get
+    return lambda key: get(source, key)

@@ -13,9 +13,9 @@ dict form (``type``/``content``). Two renderings come out of one reading:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from fluxloop_otel.telemetry.access import get
+from fluxloop_otel.telemetry.access import get, getter
 
 #: LangChain message types -> GenAI roles.
 ROLES = {
@@ -28,14 +28,19 @@ ROLES = {
     "AIMessageChunk": "assistant",
 }
 
-def _role(message: Any) -> str:
-    role = get(message, "role")
+def _role(message: Any, read: Callable[[str], Any] | None = None) -> str:
+    """The GenAI role of a message (``read``: its field reader, when the caller has one)."""
+    read = read or getter(message, _ROLE_KEYS)
+    role = read("role")
     if isinstance(role, str) and role:
         return role
-    kind = get(message, "type")
+    kind = read("type")
     if isinstance(kind, str):
         return ROLES.get(kind, kind)
     return "user"
+
+
+_ROLE_KEYS = ("role", "type")
 
 
 def _text_parts(content: Any) -> list[dict[str, Any]]:
@@ -79,18 +84,23 @@ def tool_calls(message: Any) -> Sequence[Any]:
     return calls if isinstance(calls, (list, tuple)) else ()
 
 
+_GENAI_KEYS = ("content", "tool_call_id", "tool_calls", "role", "type")
+
+
 def genai_message(message: Any) -> dict[str, Any]:
     """One message in the GenAI ``{"role", "parts"}`` shape."""
     if isinstance(message, str):
         return {"role": "user", "parts": [{"type": "text", "content": message}]}
-    content = get(message, "content")
-    tool_call_id = get(message, "tool_call_id")
+    read = getter(message, _GENAI_KEYS)
+    content = read("content")
+    tool_call_id = read("tool_call_id")
     if tool_call_id:
         return {"role": "tool", "parts": [{"type": "tool_call_response", "id": tool_call_id, "response": content}]}
     parts = _text_parts(content)
-    for call in tool_calls(message):
-        parts.append(tool_call_part(call))
-    return {"role": _role(message), "parts": parts}
+    calls = read("tool_calls")
+    if calls and isinstance(calls, (list, tuple)):
+        parts.extend(tool_call_part(call) for call in calls)
+    return {"role": _role(message, read), "parts": parts}
 
 
 def genai_messages(messages: Any) -> list[dict[str, Any]]:
@@ -210,16 +220,20 @@ def output_message(message: Any, finish_reason: str | None) -> dict[str, Any]:
     return rendered
 
 
+_COMPACT_KEYS = ("type", "content", "name", "tool_calls", "tool_call_id")
+
+
 def compact_message(message: Any) -> dict[str, Any]:
     """A message inside another value: ``{"type", "content", [name, tool_calls, tool_call_id]}``."""
-    data: dict[str, Any] = {"type": get(message, "type"), "content": get(message, "content")}
-    name = get(message, "name")
+    read = getter(message, _COMPACT_KEYS)
+    data: dict[str, Any] = {"type": read("type"), "content": read("content")}
+    name = read("name")
     if name:
         data["name"] = name
-    calls = tool_calls(message)
-    if calls:
+    calls = read("tool_calls")
+    if calls and isinstance(calls, (list, tuple)):
         data["tool_calls"] = [{"name": get(c, "name"), "args": get(c, "args"), "id": get(c, "id")} for c in calls]
-    tool_call_id = get(message, "tool_call_id")
+    tool_call_id = read("tool_call_id")
     if tool_call_id:
         data["tool_call_id"] = tool_call_id
     return data
