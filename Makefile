@@ -47,10 +47,11 @@ bench: $(STAMP)
 	$(PY) bench/frameworks.py
 	$(PY) bench/export.py
 
-## bench-instructions: the same ratios as instruction counts under valgrind (stable on a busy machine)
+## bench-instructions: the same ratios as instruction counts under valgrind (stable on a busy machine; ~40 min)
 bench-instructions: $(STAMP)
 	$(PY) bench/instructions.py
 	$(PY) bench/export.py --instructions
+	$(PY) bench/langchain.py --instructions
 
 ## soak: 1,000,000 spans through decorators + JSONL + OTLP to a local backend (RSS, drops, lag)
 soak: $(STAMP)

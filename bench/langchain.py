@@ -5,7 +5,13 @@ OpenInference and OpenLLMetry LangChain instrumentors, measured side by side in 
     python bench/langchain.py --instructions [CALLS]   # callgrind: floor vs fluxloop-otel, all threads
 
 Workloads (fake models, no network): ``prompt | GenericFakeChatModel | StrOutputParser``,
-a two-node LangGraph ``StateGraph``, and a retriever returning 3 documents.
+a two-node LangGraph ``StateGraph``, a retriever returning 3 documents and a tool invoke.
+
+``--instructions`` counts, per invoke, the instructions of the calling thread plus the JSONL
+writer thread (see ``_callgrind.py``) for: uninstrumented, the floor, "floor + the same
+attributes" (the floor's spans carrying the attributes fluxloop-otel records for the same runs:
+what the OpenTelemetry SDK alone charges for them) and fluxloop-otel. About 20 valgrind runs
+of 1-3 minutes each.
 
 * fluxloop-otel runs with the FluxLoop JSONL processor attached (content capture on) on a
   TracerProvider that also has a do-nothing exporter; each timed batch ends with a
