@@ -266,6 +266,8 @@ class Serializer:
                 out.append(item if len(item) < MIN_SECRET_VALUE_LENGTH else self._string(item))
             elif kind is int or kind is bool or item is None:
                 out.append(item)
+            elif (converter := _converter_cache.get(kind)) is not None and depth + 1 < MAX_DEPTH:
+                out.append(self._converted(item, converter, depth + 1, seen))  # a message in a list
             else:
                 out.append(convert(item, depth + 1, seen))
         if len(value) > MAX_ITEMS:
@@ -314,6 +316,8 @@ class Serializer:
         except Exception as exc:
             self.errors += 1
             return f"<unserializable {_type_label(value)}: {type(exc).__name__}>"
+        if type(converted) is dict and depth + 1 < MAX_DEPTH:  # a fresh dict (no cycle through it): straight in
+            return self._mapping(converted, depth + 1, seen if seen is not None else set())
         return self._convert(converted, depth + 1, seen)
 
     def _enum(self, value: enum.Enum, depth: int, seen: set[int] | None) -> Any:
