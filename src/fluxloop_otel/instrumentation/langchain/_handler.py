@@ -20,8 +20,8 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
-from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
+from fluxloop_otel._compat import SUPPRESS_INSTRUMENTATION_KEY
 from fluxloop_otel.instrumentation.langchain import _chains, _chat, _content, _graph, _retrievers, _tools
 from fluxloop_otel.instrumentation.langchain._lifecycle import (
     InterruptBook,
@@ -113,8 +113,9 @@ class FluxLoopCallbackHandler(BaseCallbackHandler):
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _active(self) -> bool:
-        """Whether to trace now (instrumented, and not inside ``suppress_instrumentation``)."""
-        return self.enabled and is_instrumentation_enabled()
+        """Whether to trace now (instrumented, and not inside ``suppress_instrumentation``):
+        ``is_instrumentation_enabled()``, its key read inline (``_compat`` probes that it is OpenTelemetry's)."""
+        return self.enabled and not context_api.get_current().get(SUPPRESS_INSTRUMENTATION_KEY)
 
     def _evicted(self, run: Run) -> None:
         """End the span of a run the bounded map dropped (its end never arrived)."""
