@@ -68,7 +68,8 @@ class TokenUsage:
         return any(v is not None for v in (self.input_tokens, self.output_tokens, self.total_tokens))
 
 
-def _int(value: Any) -> int | None:
+def token_count(value: Any) -> int | None:
+    """``value`` as a token count: an int, or a float holding one (never a bool); else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -80,7 +81,7 @@ def _int(value: Any) -> int | None:
 
 def _first_int(source: Any, names: tuple[str, ...]) -> int | None:
     for name in names:
-        value = _int(field(source, name))
+        value = token_count(field(source, name))
         if value is not None:
             return value
     return None
@@ -107,8 +108,8 @@ def usage_from_counts(source: Any) -> TokenUsage | None:
     cache_creation = _detail(source, _INPUT_DETAILS, _CACHE_CREATION_NAMES)
     reasoning = _detail(source, _OUTPUT_DETAILS, _REASONING_NAMES)
     # Anthropic: cache counts beside input_tokens, which leaves them out.
-    anthropic_read = _int(field(source, "cache_read_input_tokens"))
-    anthropic_creation = _int(field(source, "cache_creation_input_tokens"))
+    anthropic_read = token_count(field(source, "cache_read_input_tokens"))
+    anthropic_creation = token_count(field(source, "cache_creation_input_tokens"))
     if (anthropic_read is not None or anthropic_creation is not None) and _first_int(source, ("prompt_tokens",)) is None:
         if cache_read is None and cache_creation is None and input_tokens is not None:
             input_tokens += (anthropic_read or 0) + (anthropic_creation or 0)

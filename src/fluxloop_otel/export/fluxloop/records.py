@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.ids import observation_uuid, trace_uuid, workflow_root_span_id
 from fluxloop_otel.serialization import jsontext as _json
+from fluxloop_otel.telemetry.usage import token_count
 
 #: OpenInference span kind / GenAI operation of a span without a FluxLoop marker -> FluxLoop type.
 _KIND_TO_TYPE = {
@@ -115,16 +116,6 @@ def _json_object(value: Any) -> dict[str, Any]:
             return {"value": value}
         return decoded if isinstance(decoded, dict) else {"value": decoded}
     return {}
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
 
 
 def observation_type(attributes: Mapping[str, Any]) -> str | None:
@@ -297,9 +288,9 @@ def build_observation(
             record["llm_parameters"] = _json_object(parameters)
         if attributes.get(A.GEN_AI_REQUEST_STREAM) is True:  # streamed, whatever the client's defaults said
             record.setdefault("llm_parameters", {})["stream"] = True
-        prompt = _int(attributes.get(A.GEN_AI_USAGE_INPUT_TOKENS, attributes.get(A.LLM_TOKEN_COUNT_PROMPT)))
-        completion = _int(attributes.get(A.GEN_AI_USAGE_OUTPUT_TOKENS, attributes.get(A.LLM_TOKEN_COUNT_COMPLETION)))
-        total = _int(attributes.get(A.LLM_TOKEN_COUNT_TOTAL))
+        prompt = token_count(attributes.get(A.GEN_AI_USAGE_INPUT_TOKENS, attributes.get(A.LLM_TOKEN_COUNT_PROMPT)))
+        completion = token_count(attributes.get(A.GEN_AI_USAGE_OUTPUT_TOKENS, attributes.get(A.LLM_TOKEN_COUNT_COMPLETION)))
+        total = token_count(attributes.get(A.LLM_TOKEN_COUNT_TOTAL))
         if total is None and (prompt is not None or completion is not None):
             total = (prompt or 0) + (completion or 0)
         # The nested provider span counted this call: the counts stay visible under a key no
@@ -314,7 +305,7 @@ def build_observation(
             counts["total_tokens"] = total
         if counted_below is not None and len(counts) > 1:
             metadata[DUPLICATE_USAGE] = counts
-        details = {key: value for key, attribute in _USAGE_DETAILS if (value := _int(attributes.get(attribute))) is not None}
+        details = {key: value for key, attribute in _USAGE_DETAILS if (value := token_count(attributes.get(attribute))) is not None}
         if details:  # metadata: the CLI reads prompt/completion/total from the record itself only
             if counted_below is None:
                 metadata.setdefault("usage_details", details)
