@@ -13,7 +13,6 @@ from typing import Any, Callable
 from opentelemetry import context as _context_api
 from opentelemetry import trace as _trace_api
 from opentelemetry.attributes import BoundedAttributes as _BoundedAttributes
-from opentelemetry.sdk.util import BoundedList as _BoundedList
 
 
 def _runtime_context_detach() -> Callable[[Any], None]:
@@ -91,8 +90,8 @@ def readable_span_fields(span: Any) -> tuple[Any, ...]:
     """``(trace_id, span_id, parent, name, start_time, end_time, attributes, status_code,
     status_description, events, scope_name)`` of a finished SDK span, read from its fields: the
     writer thread reads every span once, and each public property is a Python call (a
-    ``SpanContext`` is a tuple: its ids are its first two items; the events' ``BoundedList`` holds a
-    deque). ``attributes`` is the span's own dict (read it, never change it). Any other span type, or an SDK that moved a field: the
+    ``SpanContext`` is a tuple: its ids are its first two items). ``attributes`` is the span's own
+    dict (read it, never change it). Any other span type, or an SDK that moved a field: the
     public properties."""
     try:
         attributes = span._attributes
@@ -102,8 +101,7 @@ def readable_span_fields(span: Any) -> tuple[Any, ...]:
         fields = (
             context[0], context[1], span._parent, span._name, span._start_time, span._end_time,
             attributes._dict if type(attributes) is _BoundedAttributes else attributes,
-            status._status_code, status._description,
-            events._dq if type(events := span._events) is _BoundedList else events,  # type: ignore[attr-defined]  # a deque: len() in C
+            status._status_code, status._description, span._events,
             scope._name if scope is not None else None,
         )
     except (AttributeError, TypeError, IndexError):

@@ -60,11 +60,6 @@ def dumps_line(value: Any) -> bytes:
     return (_encode(_ascii, value) + "\n").encode("ascii")
 
 
-#: orjson's ``loads`` (the standard library's without orjson): for callers that handle its
-#: ``ValueError`` themselves, then ask :func:`loads`, which lets the standard library decide.
-fast_loads: Any = _orjson.loads if _orjson is not None else json.loads
-
-
 def loads(text: str | bytes) -> Any:
     """Parse JSON text; raises ValueError on invalid input."""
     if _orjson is not None:

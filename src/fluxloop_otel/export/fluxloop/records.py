@@ -99,12 +99,9 @@ def _decode(value: Any, mime: Any) -> Any:
         return list(value) if isinstance(value, tuple) else value
     if mime == A.MIME_JSON:
         try:
-            return _json.fast_loads(value)
+            return _json.loads(value)
         except ValueError:
-            try:
-                return _json.loads(value)  # what orjson refuses (huge integers): the standard library decides
-            except ValueError:
-                return value
+            return value
     return value
 
 

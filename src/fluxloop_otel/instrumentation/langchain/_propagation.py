@@ -29,7 +29,6 @@ import wrapt
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel._compat import quiet_detach
 from fluxloop_otel.instrumentation.langchain._runs import Run, RunMap
 from fluxloop_otel.telemetry import detach as safe_detach
 
@@ -75,10 +74,7 @@ def _release(scope: Scope) -> None:
     token = scope.token
     if token is not None:
         scope.token = None
-        try:  # safe_detach(), inlined: every step of a streamed graph passes here
-            quiet_detach(token)
-        except Exception:
-            pass
+        safe_detach(token)
 
 
 def _enter(scope: Scope) -> contextvars.Token[Scope | None]:
