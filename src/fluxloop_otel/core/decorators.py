@@ -17,7 +17,6 @@ import wrapt
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 
-from fluxloop_otel._compat import quiet_detach as _quiet_detach
 from fluxloop_otel.core import runtime as _runtime
 from fluxloop_otel.core.arguments import ArgumentBinder
 from fluxloop_otel.core.streams import trace_async_generator, trace_generator
@@ -30,9 +29,9 @@ from fluxloop_otel.telemetry import (
     RetrievalInvocation,
     Telemetry,
     ToolCall,
+    detach,
 )
 from fluxloop_otel.telemetry import attributes as record_attributes
-from fluxloop_otel.telemetry import detach as _detach
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -175,17 +174,8 @@ class CallPlan:
 
     def start(self, telemetry: Telemetry, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Invocation:
         """This call's record, its span started (a child of the current span, or a new trace)."""
-        if self._reads_arguments:
-            record = self.record(telemetry, instance, args, kwargs)
-            telemetry.start(record)
-            return record
-        # :meth:`record` inlined for the kinds with cached static attributes (the hot path)
-        record = object.__new__(self._record_type)
-        record.__dict__.update(self._call_fields)
-        if self.capture_input and telemetry.capture_content:
-            binder = self._binders.get(instance is not None) or self.binder(instance is not None)
-            record.input = binder.bind(args, kwargs)
-        telemetry.start(record, static=self.static)
+        record = self.record(telemetry, instance, args, kwargs)
+        telemetry.start(record, static=None if self._reads_arguments else self.static)
         return record
 
     def finish(self, telemetry: Telemetry, record: Invocation, result: Any) -> None:
@@ -230,6 +220,7 @@ def _fill_retrieval(record: RetrievalInvocation, bound: Mapping[str, Any]) -> No
 
 _attach = context_api.attach
 _span_context = trace_api.set_span_in_context
+_detach = detach
 
 
 def observation_wrapper(plan: CallPlan) -> Callable[..., Any]:
@@ -269,10 +260,7 @@ def observation_wrapper(plan: CallPlan) -> Callable[..., Any]:
             _detach(token)
             telemetry.fail(record, exc)
             raise
-        try:  # telemetry.detach(), inlined (hot path)
-            _quiet_detach(token)
-        except Exception:
-            pass
+        _detach(token)
         finish(telemetry, record, result)
         return result
 

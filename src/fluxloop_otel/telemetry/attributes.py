@@ -8,7 +8,7 @@ are cached, so adapters that start the same kind of work many times pay for them
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from fluxloop_otel.semconv import attributes as A
 from fluxloop_otel.semconv.observation_types import ObservationType, TypeSpec, spec_for, workflow_span_name
@@ -245,23 +245,13 @@ def start_attributes(
     if capture and kind is AgentInvocation and type(inv.input) is dict and "messages" in inv.input:
         _conversation_value(inv.input, M.last_user_text, attributes, serializer, "input")
     if capture and inv.input is not UNSET and A.INPUT_VALUE not in attributes:
-        value = inv.input
-        if type(value) is dict:  # bound arguments: the common case, without encode_value's dispatch
-            text = attributes[A.INPUT_VALUE] = serializer.dumps(value, "input")
-            attributes[A.INPUT_MIME_TYPE] = A.MIME_JSON
-        else:
-            text, mime = encode_value(value, serializer, "input")
-            _put_value(attributes, A.INPUT_VALUE, A.INPUT_MIME_TYPE, text, mime)
+        text, mime = encode_value(inv.input, serializer, "input")
+        _put_value(attributes, A.INPUT_VALUE, A.INPUT_MIME_TYPE, text, mime)
         if kind is ToolCall:
             attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS] = text
     if kind is ToolCall and inv.call_id:  # type: ignore[attr-defined]
         attributes[A.GEN_AI_TOOL_CALL_ID] = inv.call_id  # type: ignore[attr-defined]
     return attributes
-
-
-def _encoder(serializer: Serializer) -> Any:
-    """``serializer.dumps`` for values already converted by ``serializer.to_jsonable`` (encode and cap only)."""
-    return lambda jsonable, field: serializer.encode(jsonable)
 
 
 def _media(media: MediaPolicy | None, serializer: Serializer) -> MediaPolicy:
@@ -277,13 +267,14 @@ def _llm_start(inv: LLMInvocation, attributes: dict[str, Any], serializer: Seria
         return
     if inv.messages is not UNSET and inv.messages is not None:
         rendered = _media(media, serializer).apply(M.genai_messages(inv.messages))
-        if serializer.redact_hook is None:
-            # converted (masked, capped) once, then split and encoded; the hook needs each field's own pass
-            converted = serializer.to_jsonable(rendered)
-            rendered = converted if type(converted) is list else rendered
-            dumps = _encoder(serializer) if rendered is converted else serializer.dumps
-        else:
-            dumps = serializer.dumps
+        dumps: Callable[[Any, str], str] = serializer.dumps
+        if serializer.redact_hook is None:  # the hook needs each field's own pass, with its field name
+            converted = serializer.to_jsonable(rendered)  # masked and capped once, encoded per attribute
+            if type(converted) is list:
+                rendered = converted
+
+                def dumps(jsonable: Any, field: str) -> str:
+                    return serializer.encode(jsonable)
         system, messages = M.split_system(rendered)
         if system:
             attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = dumps(system, "input.system_instructions")
@@ -339,13 +330,9 @@ def end_attributes(inv: Invocation, serializer: Serializer, capture: bool, media
         _tool_end(inv, attributes, serializer, capture)  # type: ignore[arg-type]
     if capture and kind is AgentInvocation and type(inv.output) is dict and "messages" in inv.output:
         _conversation_value(inv.output, M.final_answer_text, attributes, serializer, "output")
-    output = inv.output
-    if capture and output is not UNSET and output is not None and A.OUTPUT_VALUE not in attributes:
-        if type(output) is str:  # the common case, without encode_value's dispatch
-            attributes[A.OUTPUT_VALUE] = serializer.text(output, "output")
-        else:
-            text, mime = encode_value(output, serializer, "output")
-            _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
+    if capture and inv.output is not UNSET and inv.output is not None and A.OUTPUT_VALUE not in attributes:
+        text, mime = encode_value(inv.output, serializer, "output")
+        _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
     if late_input:
         text, mime = encode_value(inv.late_input, serializer, "input")
         _put_value(attributes, A.INPUT_VALUE, A.INPUT_MIME_TYPE, text, mime)
@@ -357,18 +344,12 @@ def end_attributes(inv: Invocation, serializer: Serializer, capture: bool, media
 def _tool_end(inv: ToolCall, attributes: dict[str, Any], serializer: Serializer, capture: bool) -> None:
     if inv.call_id:
         attributes[A.GEN_AI_TOOL_CALL_ID] = inv.call_id
-    output = inv.output
-    if capture and output is not UNSET and output is not None:
-        if type(output) is str:  # the common case, without encode_value's dispatch
-            text, mime = serializer.text(output, "output"), None
-        else:
-            text, mime = encode_value(output, serializer, "output")
+    if capture and inv.output is not UNSET and inv.output is not None:
+        text, mime = encode_value(inv.output, serializer, "output")
         attributes[A.GEN_AI_TOOL_CALL_RESULT] = text
         if inv.artifact is not UNSET:
-            text, mime = serializer.dumps({"content": output, "artifact": inv.artifact}, "output"), A.MIME_JSON
-        attributes[A.OUTPUT_VALUE] = text
-        if mime is not None:
-            attributes[A.OUTPUT_MIME_TYPE] = mime
+            text, mime = serializer.dumps({"content": inv.output, "artifact": inv.artifact}, "output"), A.MIME_JSON
+        _put_value(attributes, A.OUTPUT_VALUE, A.OUTPUT_MIME_TYPE, text, mime)
 
 
 def _llm_end(inv: LLMInvocation, attributes: dict[str, Any], serializer: Serializer, capture: bool, media: MediaPolicy | None) -> None:
