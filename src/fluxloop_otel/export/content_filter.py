@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from fluxloop_otel.export.span_copy import span_with
 from fluxloop_otel.semconv.attributes import FLUXLOOP_CONTENT_WITHHELD, is_content_attribute
 
 
@@ -36,20 +37,7 @@ def without_content(span: ReadableSpan) -> ReadableSpan:
     attributes[FLUXLOOP_CONTENT_WITHHELD] = True
     if events_have_content:
         events = tuple(Event(event.name, _strip(event.attributes or {}), event.timestamp) for event in events)
-    return ReadableSpan(
-        name=span.name,
-        context=span.context,
-        parent=span.parent,
-        resource=span.resource,
-        attributes=attributes,
-        events=events,
-        links=span.links,
-        kind=span.kind,
-        status=span.status,
-        start_time=span.start_time,
-        end_time=span.end_time,
-        instrumentation_scope=span.instrumentation_scope,
-    )
+    return span_with(span, attributes, events)
 
 
 class ContentFilteringExporter(SpanExporter):

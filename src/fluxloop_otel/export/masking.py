@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from fluxloop_otel.export.span_copy import span_with
 from fluxloop_otel.serialization.redaction import MASK, MIN_SECRET_VALUE_LENGTH, SecretMasker
 from fluxloop_otel.telemetry.scope import OWN_SCOPE_PREFIX
 
@@ -79,19 +80,10 @@ def masked_span(span: ReadableSpan, masker: SecretMasker) -> ReadableSpan:
             masked_events[index] = Event(event.name, masked, event.timestamp)
     if attributes is None and masked_events is None:
         return span
-    return ReadableSpan(
-        name=span.name,
-        context=span.context,
-        parent=span.parent,
-        resource=span.resource,
-        attributes=attributes if attributes is not None else span.attributes,
-        events=tuple(masked_events) if masked_events is not None else events,
-        links=span.links,
-        kind=span.kind,
-        status=span.status,
-        start_time=span.start_time,
-        end_time=span.end_time,
-        instrumentation_scope=span.instrumentation_scope,
+    return span_with(
+        span,
+        attributes if attributes is not None else span.attributes,
+        tuple(masked_events) if masked_events is not None else events,
     )
 
 
